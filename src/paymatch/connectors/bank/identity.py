@@ -1,0 +1,77 @@
+"""Stable posting identity, so that overlapping or repeated statements never duplicate a posting.
+
+The identity is a hash of a documented key (docs/formats.md, "Posting identity"):
+
+* where the bank gives its own reference for the booking (CAMT ``AcctSvcrRef``, the MT940 bank
+  reference; not ``NONREF``), the key is account, bank reference, booking date, amount, currency
+  and end-to-end id: the same booking exported twice carries the same bank reference;
+* otherwise the key is account, booking and value date, amount, currency, counterparty account
+  and name, end-to-end id and the remittance text with its whitespace collapsed.
+
+Two bookings that are identical in every keyed field (two equal transfers from the same payer on
+the same day) are told apart by their occurrence number within one statement: the second one is
+``#2`` in every export that contains both, so re-importing either statement adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+_NO_REFERENCE = {"", "NONREF", "NOTPROVIDED", "NONE", "N/A"}
+
+
+def _clean(value: str | None) -> str:
+    return " ".join(value.split()).upper() if value else ""
+
+
+def identity_key(
+    *,
+    account: str | None,
+    booking_date: date,
+    value_date: date | None,
+    amount: Decimal,
+    currency: str,
+    bank_reference: str | None = None,
+    counterparty_account: str | None = None,
+    counterparty_name: str | None = None,
+    end_to_end_id: str | None = None,
+    remittance: str | None = None,
+) -> str:
+    """The de-duplication key of one booking, before occurrence numbering."""
+    end_to_end = _clean(end_to_end_id)
+    if end_to_end in _NO_REFERENCE:
+        end_to_end = ""
+    reference = _clean(bank_reference)
+    if reference not in _NO_REFERENCE:
+        parts = ["ref", _clean(account), reference, booking_date.isoformat(), str(amount)]
+        parts += [currency, end_to_end]
+    else:
+        parts = [
+            "txt",
+            _clean(account),
+            booking_date.isoformat(),
+            value_date.isoformat() if value_date else "",
+            str(amount),
+            currency,
+            _clean(counterparty_account),
+            _clean(counterparty_name),
+            end_to_end,
+            _clean(remittance),
+        ]
+    return "\x1f".join(parts)
+
+
+class PostingIdentities:
+    """Hands out posting ids for the bookings of one statement, numbering exact repeats."""
+
+    def __init__(self) -> None:
+        self._seen: Counter[str] = Counter()
+
+    def next_id(self, key: str) -> str:
+        self._seen[key] += 1
+        occurrence = self._seen[key]
+        material = key if occurrence == 1 else f"{key}\x1f#{occurrence}"
+        return "pm-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]

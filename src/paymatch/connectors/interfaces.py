@@ -1,0 +1,164 @@
+"""The interfaces a connector implements, one class per kind.
+
+An order source (shop, marketplace, invoicing system) hands paymatch its open orders and takes the
+paid (or cancelled) status back. Its own names for payment methods and statuses are translated by
+a :class:`StatusMapping`: the connector ships a default one, the merchant's configuration may
+override any part of it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from paymatch.core.errors import PaymatchError
+from paymatch.core.models import Order, PaymentCode
+
+
+class ConnectorKind(StrEnum):
+    BANK = "bank"
+    SHOP = "shop"
+    MARKETPLACE = "marketplace"
+    INVOICING = "invoicing"
+
+
+class TargetStatus(StrEnum):
+    """What paymatch tells a source about an order."""
+
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class WriteOutcome(StrEnum):
+    WRITTEN = "written"
+    ALREADY_DONE = "already_done"
+    """The source already shows the target status (a person may have set it): nothing written."""
+    NOT_OPEN = "not_open"
+    """The order is no longer open at the source (cancelled, deleted, ...): nothing written."""
+
+
+class ConnectorError(PaymatchError):
+    """A source or bank service refused a request. Carries the system's own code and message."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        connector: str,
+        code: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        self.connector = connector
+        self.code = code
+        self.http_status = http_status
+        detail = f" [{code}]" if code else ""
+        status = f" (HTTP {http_status})" if http_status else ""
+        super().__init__(f"{connector}{status}{detail}: {message}")
+
+
+class TransientConnectorError(ConnectorError):
+    """A failure worth retrying later: timeouts, rate limits, 5xx after the client's own retries."""
+
+
+class OrderProblem(BaseModel):
+    """An order a source reported that paymatch cannot use; the rest of the batch proceeds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str | None
+    reason: str
+
+
+class StatusMapping(BaseModel):
+    """A source's payment methods and statuses in paymatch's terms.
+
+    ``payment_methods`` maps the source's method names to payment codes; orders with an unmapped
+    method are not managed. ``open_statuses`` lists, per payment code, the source statuses that
+    mean "waiting for payment". ``paid_status`` and ``cancelled_status`` are what paymatch writes.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    payment_methods: dict[str, PaymentCode] = {}
+    open_statuses: dict[PaymentCode, frozenset[str]] = {}
+    paid_status: dict[PaymentCode, str] = {}
+    cancelled_status: dict[PaymentCode, str] = {}
+
+    def payment_code(self, order: Order) -> PaymentCode | None:
+        if order.payment_code is not None:
+            return order.payment_code
+        if order.payment_method is None:
+            return None
+        return self.payment_methods.get(order.payment_method)
+
+    def is_open(self, order: Order) -> bool:
+        code = self.payment_code(order)
+        if code is None or order.status is None:
+            return False
+        return order.status in self.open_statuses.get(code, frozenset())
+
+    def overridden_by(self, overrides: Mapping[str, Any]) -> StatusMapping:
+        """This mapping with the parts given in ``overrides`` (merchant configuration) replaced."""
+        merged = self.model_dump()
+        for key, value in overrides.items():
+            if key not in merged:
+                raise ValueError(f"unknown status-mapping key {key!r}")
+            merged[key] = {**merged[key], **value}
+        return StatusMapping.model_validate(merged)
+
+
+class StatusWrite(BaseModel):
+    """One write-back: tell the source that ``order_id`` is paid (or cancelled)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: str
+    target: TargetStatus
+    status: str | None
+    """The source status to set, from the mapping; ``None`` where the source has no such status."""
+    payment_code: PaymentCode
+    amount: Decimal
+    currency: str
+    paid_on: date | None = None
+    reference: str
+    """Stable id of this write (idempotency key); sources that store payments keep it."""
+
+
+class OrderSource(ABC):
+    """A shop, marketplace or invoicing system that holds orders and takes their status back."""
+
+    PLUGIN_NAME: ClassVar[str]
+    KIND: ClassVar[ConnectorKind] = ConnectorKind.SHOP
+    PUSH: ClassVar[bool] = False
+    """True where the source hands over new orders itself (webhook or plugin ping)."""
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Self:
+        """Build the connector from a source's settings (URLs, credentials, options)."""
+        return cls(**settings)
+
+    @abstractmethod
+    def default_mapping(self) -> StatusMapping:
+        """The mapping of this system's usual payment methods and statuses."""
+
+    @abstractmethod
+    def list_open_orders(self) -> Iterable[Order | OrderProblem]:
+        """Every order that is open at the source: a *complete* list, or an exception."""
+
+    @abstractmethod
+    def list_changed_since(self, since: datetime) -> Iterable[Order | OrderProblem]:
+        """Orders created or changed at or after ``since`` (open or not)."""
+
+    @abstractmethod
+    def get_order(self, order_id: str) -> Order | None:
+        """One order by the source's id; ``None`` if the source no longer has it."""
+
+    @abstractmethod
+    def write_status(self, write: StatusWrite) -> WriteOutcome:
+        """Set the order's status at the source; idempotent (see :class:`WriteOutcome`)."""

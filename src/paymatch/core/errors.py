@@ -1,0 +1,52 @@
+"""The exceptions paymatch raises. Every one says where (file, line, field) and why."""
+
+from __future__ import annotations
+
+
+class PaymatchError(Exception):
+    """Base class of every error paymatch raises on purpose."""
+
+
+class InputError(PaymatchError, ValueError):
+    """Bad input: a file, a line or a field that cannot be read as what it should be.
+
+    ``where`` names the input (a file name, ``"<bytes>"``, a connector), ``line`` the 1-based line
+    (or record) number, ``field`` the field or XML path, ``reason`` what is wrong with it.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        where: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.where = where
+        self.line = line
+        self.field = field
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = []
+        if self.where:
+            parts.append(self.where)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.reason}" if prefix else self.reason
+
+
+class MoneyError(InputError):
+    """An amount that is not exact money: a float, too many decimal places, an unknown currency."""
+
+
+class ConfigError(InputError):
+    """A configuration file or value that paymatch cannot use."""
+
+
+class StatementError(InputError):
+    """A bank statement file that cannot be read. Nothing from that file is returned."""

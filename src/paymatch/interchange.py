@@ -1,0 +1,118 @@
+"""Reading and writing paymatch's interchange files: orders, postings and decisions.
+
+JSON Lines is the native form (one object per line; field names in docs/formats.md); orders and
+postings can also be read from CSV with the same column names. Reading is all or nothing: the
+first malformed line raises :class:`~paymatch.core.errors.InputError` naming the file, the line
+and the field, and nothing is returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from paymatch.core.errors import InputError
+from paymatch.core.models import Order, Posting
+
+M = TypeVar("M", bound=BaseModel)
+
+# CSV cells are strings; these order fields hold lists or objects and are written as JSON there.
+_CSV_JSON_FIELDS = {"known_ibans", "cash_discount"}
+
+
+def validation_error(error: ValidationError, *, where: str, line: int | None) -> InputError:
+    """Turn pydantic's error into ours, naming the first offending field."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = first["msg"].removeprefix("Value error, ")
+    return InputError(message, where=where, line=line, field=field)
+
+
+def _parse_json_lines(stream: IO[str], model: type[M], where: str) -> Iterator[M]:
+    for number, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(f"not valid JSON: {error.msg}", where=where, line=number) from None
+        if not isinstance(data, dict):
+            raise InputError("each line must be a JSON object", where=where, line=number)
+        try:
+            yield model.model_validate(data)
+        except ValidationError as error:
+            raise validation_error(error, where=where, line=number) from None
+
+
+def _parse_csv(stream: IO[str], model: type[M], where: str) -> Iterator[M]:
+    sample = stream.read(4096)
+    stream.seek(0)
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(stream, dialect=dialect)
+    for row in reader:
+        number = reader.line_num
+        data: dict[str, Any] = {}
+        for column, value in row.items():
+            if column is None or value is None or value == "":
+                continue
+            key = column.strip()
+            if key in _CSV_JSON_FIELDS:
+                try:
+                    data[key] = json.loads(value)
+                except json.JSONDecodeError:
+                    data[key] = value.replace(",", " ").split()
+            else:
+                data[key] = value
+        try:
+            yield model.model_validate(data)
+        except ValidationError as error:
+            raise validation_error(error, where=where, line=number) from None
+
+
+def read_models(path: str | Path, model: type[M]) -> list[M]:
+    """Read every record of ``path`` (``.csv`` is CSV, anything else JSON Lines) as ``model``."""
+    path = Path(path)
+    where = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            if path.suffix.lower() == ".csv":
+                return list(_parse_csv(stream, model, where))
+            return list(_parse_json_lines(stream, model, where))
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text ({error.reason})", where=where) from None
+    except OSError as error:
+        raise InputError(error.strerror or str(error), where=where) from None
+
+
+def read_orders(path: str | Path) -> list[Order]:
+    return read_models(path, Order)
+
+
+def read_postings(path: str | Path) -> list[Posting]:
+    return read_models(path, Posting)
+
+
+def dump_json_line(model: BaseModel) -> str:
+    """One model as one compact JSON line (amounts as decimal strings, no absent fields)."""
+    return model.model_dump_json(exclude_none=True, exclude_defaults=False) + "\n"
+
+
+def write_json_lines(models: Iterable[BaseModel], path: str | Path | None) -> None:
+    """Write ``models`` to ``path`` (``None`` or ``"-"`` = stdout) atomically: all or nothing."""
+    text = "".join(dump_json_line(model) for model in models)
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)

@@ -1,0 +1,41 @@
+"""Fixtures shared by the core test suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def bank_samples() -> Path:
+    """The shared bank statement samples: ``$PAYMATCH_BANK_SAMPLES`` or ``../shared/bank-samples``.
+
+    They are never copied into the project. Outside CI a missing folder skips the corpus tests;
+    in CI it is an error, because CI always provides them.
+    """
+    path = Path(
+        os.environ.get("PAYMATCH_BANK_SAMPLES", REPO_ROOT.parent / "shared" / "bank-samples")
+    )
+    if not path.is_dir():
+        if IN_CI:
+            pytest.fail(f"bank samples not found at {path} (set PAYMATCH_BANK_SAMPLES)")
+        pytest.skip(f"bank samples not found at {path} (set PAYMATCH_BANK_SAMPLES)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def connector_specs() -> Path:
+    """Connector specs and real payloads: ``$PAYMATCH_CONNECTOR_SPECS`` or ``../shared``."""
+    path = Path(
+        os.environ.get("PAYMATCH_CONNECTOR_SPECS", REPO_ROOT.parent / "shared" / "connector-specs")
+    )
+    if not path.is_dir():
+        if IN_CI:
+            pytest.fail(f"connector specs not found at {path} (set PAYMATCH_CONNECTOR_SPECS)")
+        pytest.skip(f"connector specs not found at {path} (set PAYMATCH_CONNECTOR_SPECS)")
+    return path
