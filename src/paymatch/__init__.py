@@ -1,5 +1,6 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
+from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.errors import (
     ConfigError,
     InputError,
@@ -46,4 +47,5 @@ __all__ = [
     "Posting",
     "Statement",
     "StatementError",
+    "hookimpl",
 ]
