@@ -1,4 +1,4 @@
-"""Fixtures shared by the core test suite."""
+"""Fixtures shared by every test suite in this repository (core and plugins)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
