@@ -41,7 +41,7 @@ SEPA_TAGS = (
     "ORMR",
     "DDAT",
 )
-_TAG = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(SEPA_TAGS) + r")\+")
+_TAG = re.compile(r"(" + "|".join(SEPA_TAGS) + r")\+")
 
 # Dutch and other "/CODE/value" structures (ING, ABN AMRO, Rabobank, Mollie, Danske Bank).
 DUTCH_CODES = (
