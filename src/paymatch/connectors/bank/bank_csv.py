@@ -404,7 +404,7 @@ class _Reader:
         first_data = header_index + (1 if profile.header else 0)
         row_number = 0
         try:
-            for row in reader:
+            for row in reader if first_data > 0 else ():
                 if row_number < header_index:
                     rows_before.append(row)
                 elif row_number == header_index and profile.header:

@@ -226,7 +226,26 @@ def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
 
 
 def _clean_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
-    """Numbered lines without line ends, SOH/ETX bytes and the SWIFT block headers."""
+    """Numbered lines without line ends, SOH/ETX bytes and the SWIFT block headers; a tag
+    broken after its first colon (``:`` / ``86:...``) is put together again."""
+    held: tuple[int, str] | None = None
+    for number, line in _plain_lines(lines):
+        if held is not None:
+            if re.match(r"(\d\d[A-Z]?|NS):", line):
+                yield held[0], ":" + line
+                held = None
+                continue
+            yield held
+            held = None
+        if line == ":":
+            held = (number, line)
+            continue
+        yield number, line
+    if held is not None:
+        yield held
+
+
+def _plain_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n").replace("\x01", "").replace("\x03", "")
         if line.startswith("{"):
@@ -383,7 +402,10 @@ class _Parser:
             statement = None
             closed = False
 
+        previous_tag = ""
+        details_lines: list[str] = []
         for item in fields:
+            before, previous_tag = previous_tag, (item[0] if item is not None else "")
             if item is None:
                 if statement is not None:
                     yield from finish(None)
@@ -418,11 +440,14 @@ class _Parser:
                     )
                 statement.account = head
             elif tag in ("28", "28C"):
-                match = _STATEMENT_NO.fullmatch(head.replace(" ", ""))
+                compact = head.replace(" ", "")
+                if compact.isdigit() and len(compact) > 5:
+                    compact = f"{compact[:5]}/{compact[5:]}"  # 5n5n without the slash
+                match = _STATEMENT_NO.fullmatch(compact)
                 statement.number = match["number"] if match else head
                 statement.sequence = match["sequence"] if match else None
             elif tag in ("60", "60F", "60M"):
-                if statement.opening or statement.transaction_count:
+                if self.strict and (statement.opening or statement.transaction_count):
                     raise self.error("a second opening balance in one statement", line, tag)
                 statement.opening = self.balance(head, line, tag)
             elif tag == "61":
@@ -436,9 +461,12 @@ class _Parser:
                 statement.transaction_count += 1
             elif tag == "86":
                 if pending is not None and pending.details is None:
+                    # Old Rabobank files repeat :86: for each line of one transaction's text.
                     pending.details = parse_details(value)
-                    yield pending
-                    pending = None
+                    details_lines = list(value)
+                elif pending is not None and before == "86":
+                    details_lines += value
+                    pending.details = parse_details(details_lines)
                 else:
                     text = "\n".join(value)
                     statement.information = (
@@ -598,6 +626,10 @@ def posting_fields(transaction: Mt940Transaction, statement: Mt940Statement) -> 
     bank = details.counterparty_bank if details else None
     compact_bank = "".join(bank.split()).upper() if bank else ""
     money = _money_details(transaction.supplementary)
+    account = details.counterparty_account if details else None
+    extra = "".join((transaction.supplementary or "").split()).upper()
+    if not account and _IBAN.fullmatch(extra) and _iban_ok(extra):
+        account = extra  # Rabobank writes the counterparty's IBAN into the supplementary details
     currency = statement.currency
     data: dict[str, Any] = {
         "account_iban": statement.account_id,
@@ -606,7 +638,7 @@ def posting_fields(transaction: Mt940Transaction, statement: Mt940Statement) -> 
         "currency": currency,
         "amount": transaction.amount,
         "counterparty_name": details.counterparty_name if details else None,
-        "counterparty_iban": details.counterparty_account if details else None,
+        "counterparty_iban": account,
         "counterparty_bic": compact_bank if _BIC.fullmatch(compact_bank) else None,
         "remittance": details.remittance if details else "",
         "end_to_end_id": sepa.get("EREF") or codes.get("EREF"),

@@ -204,6 +204,7 @@ def parse_details(lines: list[str]) -> Details:
     separator = match.group(2)
     # Line breaks inside the field are wrapping, not content.
     body = first[match.end(1) :].replace("\r", "").replace("\n", "")
+    body = body.rstrip("?>") if body.endswith(("?", ">")) else body  # a bare marker at the end
     marker = _SUBFIELD[separator]
     pieces = marker.split(body)
     # pieces: [text before first marker, d1, d2, value, d1, d2, value, ...]
