@@ -94,7 +94,9 @@ def test_bad_input_is_a_statement_error(data: bytes, reason: str) -> None:
 
 def test_detection_from_content() -> None:
     assert detect_format(mt("")) == "mt940"
-    csv_head = "Buchungstag;Valuta;Buchungstext;Auftraggeber / Empfänger;Verwendungszweck;Betrag in EUR;\n"
+    csv_head = (
+        "Buchungstag;Valuta;Buchungstext;Auftraggeber / Empfänger;Verwendungszweck;Betrag in EUR;\n"
+    )
     assert detect_format(csv_head.encode()) == "csv"
     with pytest.raises(StatementError, match="unknown file format"):
         detect_format(b"hello world")
@@ -116,20 +118,32 @@ CSV_PROFILE = {
     "date_format": "%d.%m.%Y",
     "currency": "EUR",
     "sign": "indicator",
-    "columns": {"booking_date": "Datum", "amount": "Betrag", "indicator": "SH", "remittance": "Text"},
+    "columns": {
+        "booking_date": "Datum",
+        "amount": "Betrag",
+        "indicator": "SH",
+        "remittance": "Text",
+    },
 }
 
 
 def test_user_csv_profile_with_sh_indicator() -> None:
-    data = "Datum;Text;Betrag;SH\n01.02.2026;Order 1;1.234,50;H\n02.02.2026;Fee;2,00;S\n".encode()
+    data = b"Datum;Text;Betrag;SH\n01.02.2026;Order 1;1.234,50;H\n02.02.2026;Fee;2,00;S\n"
     statement = read_statement(data, profile=bank_csv.load_profile(CSV_PROFILE))
     assert [p.amount for p in statement.postings] == [Decimal("1234.50"), Decimal("-2.00")]
 
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1,234.56", "1234.56"), ("-1,234.56", "-1234.56"), ("$1,234.56", "1234.56"),
-     ("1,234.56 USD", "1234.56"), ("   1,234.56   ", "1234.56"), ("", None), ("USD", None)],
+    [
+        ("1,234.56", "1234.56"),
+        ("-1,234.56", "-1234.56"),
+        ("$1,234.56", "1234.56"),
+        ("1,234.56 USD", "1234.56"),
+        ("   1,234.56   ", "1234.56"),
+        ("", None),
+        ("USD", None),
+    ],
 )
 def test_number_parsing(text: str, value: str | None) -> None:
     result = bank_csv.parse_number(text, ".", ",")
@@ -137,7 +151,10 @@ def test_number_parsing(text: str, value: str | None) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=400) | st.text(alphabet=":0123456789CDRNTFS?,-/+ \nEURAB", max_size=400).map(str.encode))
+@given(
+    st.binary(max_size=400)
+    | st.text(alphabet=":0123456789CDRNTFS?,-/+ \nEURAB", max_size=400).map(str.encode)
+)
 def test_mt940_fuzz_gives_postings_or_statement_error(data: bytes) -> None:
     try:
         mt940.read(HEAD.encode() + data)
@@ -146,7 +163,7 @@ def test_mt940_fuzz_gives_postings_or_statement_error(data: bytes) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet="Datum;TextBetragSH\n0123456789.,-\"", max_size=300))
+@given(st.text(alphabet='Datum;TextBetragSH\n0123456789.,-"', max_size=300))
 def test_csv_fuzz_gives_postings_or_statement_error(text: str) -> None:
     try:
         read_statement(

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("corpus_checks", Path(__file__).with_name("corpus_checks.py"))
+_spec = importlib.util.spec_from_file_location(
+    "corpus_checks", Path(__file__).with_name("corpus_checks.py")
+)
 assert _spec and _spec.loader
 corpus_checks = importlib.util.module_from_spec(_spec)
 sys.modules["corpus_checks"] = corpus_checks

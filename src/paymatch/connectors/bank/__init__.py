@@ -61,9 +61,7 @@ def _format_name(format: str, where: str) -> str:
         return "csv"
     key = _ALIASES.get(key, key)
     if key not in FORMATS:
-        raise StatementError(
-            f"unknown format {format!r}; known: {', '.join(FORMATS)}", where=where
-        )
+        raise StatementError(f"unknown format {format!r}; known: {', '.join(FORMATS)}", where=where)
     return key
 
 

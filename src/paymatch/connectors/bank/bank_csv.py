@@ -97,7 +97,9 @@ class CsvProfile(BaseModel):
     """Maps the status column's cells to ``BOOK``/``PDNG``/``INFO``; unmapped cells are kept."""
     columns: dict[str, Column | tuple[Column, ...]]
 
-    @field_validator("date_format", "skip_rows_containing", "debit_values", "credit_values", mode="before")
+    @field_validator(
+        "date_format", "skip_rows_containing", "debit_values", "credit_values", mode="before"
+    )
     @classmethod
     def _tuple(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
@@ -153,7 +155,9 @@ def load_profile(source: str | Path | dict[str, Any], *, where: str | None = Non
                 f"cannot read CSV profile: {error.strerror or error}", where=str(path)
             ) from None
         except tomllib.TOMLDecodeError as error:
-            raise StatementError(f"CSV profile is not valid TOML: {error}", where=str(path)) from None
+            raise StatementError(
+                f"CSV profile is not valid TOML: {error}", where=str(path)
+            ) from None
     try:
         return CsvProfile.model_validate(data)
     except ValidationError as error:
@@ -292,7 +296,9 @@ class _Layout:
         return joined or None
 
 
-def _find_header(rows: list[list[str]], profiles: list[CsvProfile]) -> tuple[CsvProfile, int] | None:
+def _find_header(
+    rows: list[list[str]], profiles: list[CsvProfile]
+) -> tuple[CsvProfile, int] | None:
     best: tuple[int, CsvProfile, int] | None = None
     for index, row in enumerate(rows):
         cells = {_norm(cell) for cell in row if cell.strip()}
@@ -324,7 +330,9 @@ def _iban_ok(iban: str) -> bool:
         return False
 
 
-def _profiles_for(profile: str | Path | CsvProfile | dict[str, Any] | None, where: str) -> list[CsvProfile]:
+def _profiles_for(
+    profile: str | Path | CsvProfile | dict[str, Any] | None, where: str
+) -> list[CsvProfile]:
     if profile is None:
         return list(builtin_profiles().values())
     if isinstance(profile, CsvProfile):
@@ -370,7 +378,9 @@ def iter_records(
     yield from _read_with(_Reader(where, _profiles_for(profile, where)), source, encoding)
 
 
-def _read_with(reader: _Reader, source: _source.SourceLike, encoding: str | None) -> Iterator[Posting]:
+def _read_with(
+    reader: _Reader, source: _source.SourceLike, encoding: str | None
+) -> Iterator[Posting]:
     with _source.open_binary(source, reader.where) as stream:
         single = reader.candidates[0].encoding if len(reader.candidates) == 1 else None
         chosen = _source.resolve_encoding(stream, encoding or single, reader.where)
@@ -413,7 +423,11 @@ class _Reader:
                 if row_number >= first_data:
                     break
             layout = _Layout(profile, header, self.where)
-            account = _account_from_preamble(rows_before) if "account_iban" not in profile.columns else None
+            account = (
+                _account_from_preamble(rows_before)
+                if "account_iban" not in profile.columns
+                else None
+            )
             builder = PostingBuilder(self.where)
             pending: list[tuple[int, list[str]]] = []
             produced = 0
@@ -433,9 +447,7 @@ class _Reader:
         except csv.Error as error:
             raise self.error(f"not valid CSV: {error}", reader.line_num) from None
         if produced == 0:
-            raise self.error(
-                f"no transactions found (profile {profile.name!r})", None
-            )
+            raise self.error(f"no transactions found (profile {profile.name!r})", None)
 
     def _choose(self, head: list[str]) -> tuple[CsvProfile, int]:
         if len(self.candidates) == 1:
@@ -457,7 +469,10 @@ class _Reader:
             if match is not None and (
                 found is None
                 or match[1] < found[1]
-                or (match[1] == found[1] and len(match[0].header_names()) > len(found[0].header_names()))
+                or (
+                    match[1] == found[1]
+                    and len(match[0].header_names()) > len(found[0].header_names())
+                )
             ):
                 found = match
         if found is None:
@@ -504,18 +519,26 @@ class _Reader:
 
         value_date = when("value_date", None)
         booking_date = when("booking_date", value_date)
-        if value_date is None and layout.cells(row, "value_date") and layout.cells(row, "value_date")[0]:
+        if (
+            value_date is None
+            and layout.cells(row, "value_date")
+            and layout.cells(row, "value_date")[0]
+        ):
             value_date = when("value_date", booking_date)
         if booking_date is None:
             if layout.cells(row, "booking_date") and layout.cells(row, "booking_date")[0]:
-                raise self.error("a booking date without year needs a value date", line, "booking_date")
+                raise self.error(
+                    "a booking date without year needs a value date", line, "booking_date"
+                )
             booking_date = value_date
         if booking_date is None:
             raise self.error("the booking date is empty", line, "booking_date")
         amount = self.amount(layout, row, line, number)
         currency = layout.text(row, "currency") or profile.currency
         if currency is None:
-            raise self.error("no currency: map a currency column or set currency in the profile", line)
+            raise self.error(
+                "no currency: map a currency column or set currency in the profile", line
+            )
         remittance = layout.text(row, "remittance") or ""
         lead, tags = split_sepa(remittance)
         status = layout.text(row, "status")
@@ -533,7 +556,9 @@ class _Reader:
             "amount": amount,
             "counterparty_name": name,
             "counterparty_iban": layout.text(row, "counterparty_iban"),
-            "counterparty_bic": bic if bic and re.fullmatch(r"[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?", bic) else None,
+            "counterparty_bic": bic
+            if bic and re.fullmatch(r"[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?", bic)
+            else None,
             "remittance": tags.get("SVWZ", remittance) if tags else remittance,
             "end_to_end_id": layout.text(row, "end_to_end_id") or tags.get("EREF"),
             "creditor_reference": layout.text(row, "creditor_reference"),
