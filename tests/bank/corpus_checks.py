@@ -114,10 +114,14 @@ class Checker:
 
     def eq_text(self, what: str, ours: str | None, expected: str | None) -> None:
         """Equal, or equal but for spaces that mt-940 strips from each subfield."""
-        if ours != expected and ours and expected:
-            if ours.replace(" ", "") == expected.replace(" ", ""):
-                self.artefacts.add("mt940-spaces")
-                return
+        if (
+            ours != expected
+            and ours
+            and expected
+            and ours.replace(" ", "") == expected.replace(" ", "")
+        ):
+            self.artefacts.add("mt940-spaces")
+            return
         self.eq(what, ours, expected)
 
     def outcome(self) -> Outcome:

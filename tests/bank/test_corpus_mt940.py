@@ -11,7 +11,8 @@ import pytest
 _spec = importlib.util.spec_from_file_location(
     "corpus_checks", Path(__file__).with_name("corpus_checks.py")
 )
-assert _spec and _spec.loader
+assert _spec is not None
+assert _spec.loader is not None
 corpus_checks = importlib.util.module_from_spec(_spec)
 sys.modules["corpus_checks"] = corpus_checks
 _spec.loader.exec_module(corpus_checks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from paymatch import __version__
+from paymatch.cli.postings import postings
 from paymatch.core.errors import PaymatchError
 
 
@@ -28,9 +29,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    # Imported here so that ``paymatch --help`` stays cheap and there is no import cycle.
-    from paymatch.cli.postings import postings
-
+    # Command modules import only the library, never this package, so there is no cycle.
     main.add_command(postings)
 
 

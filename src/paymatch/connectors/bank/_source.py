@@ -24,7 +24,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 from paymatch.core.errors import StatementError
 
@@ -89,7 +92,8 @@ def open_binary(source: SourceLike, where: str) -> Iterator[BinaryIO]:
     with tempfile.SpooledTemporaryFile(max_size=16 * _CHUNK) as spool:
         shutil.copyfileobj(source, spool, _CHUNK)
         spool.seek(0)
-        yield spool  # type: ignore[misc]
+        # A SpooledTemporaryFile has the whole BinaryIO interface; typeshed does not say so.
+        yield cast(BinaryIO, spool)
 
 
 def read_head(stream: BinaryIO, size: int = HEAD_SIZE) -> bytes:
@@ -234,9 +238,9 @@ def text_lines(
 ) -> Iterator[str]:
     """The stream's lines decoded strictly; a decoding error names the line and the option."""
     start = stream.tell()
-    wrapper = io.TextIOWrapper(
-        _NoClose(stream), encoding=encoding, errors="strict", newline=newline
-    )
+    # Buffered in large chunks; _NoClose keeps the caller's stream open when the wrapper goes.
+    buffered = io.BufferedReader(_NoClose(stream), _CHUNK)
+    wrapper = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline=newline)
     try:
         yield from wrapper
     except UnicodeDecodeError as error:
@@ -274,9 +278,10 @@ class _NoClose(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
     def close(self) -> None:

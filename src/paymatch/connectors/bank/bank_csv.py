@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -432,14 +432,13 @@ class _Reader:
             pending: list[tuple[int, list[str]]] = []
             produced = 0
             for row in reader:
-                line = reader.line_num
                 if not any(cell.strip() for cell in row):
                     continue
                 if profile.skip_rows_containing and any(
                     cell.strip() in profile.skip_rows_containing for cell in row
                 ):
                     continue
-                pending.append((line, row))
+                pending.append((reader.line_num, row))
                 if len(pending) > profile.footer_rows:
                     number, data = pending.pop(0)
                     yield self.posting(builder, layout, data, number, account)
@@ -540,7 +539,7 @@ class _Reader:
                 "no currency: map a currency column or set currency in the profile", line
             )
         remittance = layout.text(row, "remittance") or ""
-        lead, tags = split_sepa(remittance)
+        _untagged, tags = split_sepa(remittance)
         status = layout.text(row, "status")
         if status is not None:
             status = profile.status_values.get(status, status)
@@ -577,7 +576,13 @@ class _Reader:
                 data["instructed_currency"] = layout.text(row, "instructed_currency")
         return builder.posting(data, line=line, field=None)
 
-    def amount(self, layout: _Layout, row: list[str], line: int, number: Any) -> Decimal:
+    def amount(
+        self,
+        layout: _Layout,
+        row: list[str],
+        line: int,
+        number: Callable[[str], Decimal | None],
+    ) -> Decimal:
         profile = layout.profile
         if profile.sign == "debit_credit":
             debit, credit = number("debit"), number("credit")

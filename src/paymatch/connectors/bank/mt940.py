@@ -348,11 +348,10 @@ class _Parser:
             raise self.error(
                 f"balance {value.strip()!r} is not mark, date YYMMDD, currency, amount", line, tag
             )
-        if match["date"] == "000000":
-            when = None  # a placeholder some exports write: the balance has no date
-        else:
-            when = _yymmdd(match["date"])
-        if when is None and match["date"] != "000000":
+        # "000000" is a placeholder some exports write: the balance has no date.
+        undated = match["date"] == "000000"
+        when = None if undated else _yymmdd(match["date"])
+        if when is None and not undated:
             raise self.error(f"date {match['date']!r} is not a date (YYMMDD)", line, tag)
         amount = self.amount(match["amount"], line, tag)
         return Amount(
