@@ -21,19 +21,19 @@ and cannot become postings.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from paymatch.connectors.bank import _source
-from paymatch.connectors.bank._records import PostingBuilder, collect
+from paymatch.connectors.bank._records import PostingBuilder, blank_posting_values, collect
 from paymatch.connectors.bank.mt940_details import Details, parse_details
-from paymatch.core.errors import StatementError
+from paymatch.core.errors import MoneyError, StatementError
 from paymatch.core.models import Balance, BalanceKind, Posting, Statement
+from paymatch.core.money import normalize_currency, parse_amount
 
 FORMAT = "mt940"
 
@@ -188,74 +188,97 @@ def sniff(head: bytes) -> bool:
 # Lines to fields
 
 
-def _looks_wrapped(tag: str) -> bool:
-    """An unknown two-digit "tag" inside free text is wrapped text such as a time ``13:12:11``
-    cut before ``:12:``, not a field (``:65F:`` or ``:12:`` after a balance still are)."""
-    return tag not in KNOWN_TAGS and tag.isdigit()
-
-
 def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
     """Tagged fields with their continuation lines; ``None`` marks the end of a message."""
     current: Field | None = None
     ended = False  # the message has its closing balance (or MT942 sums): "-" surely ends it
-    numbered = _clean_lines(lines)
-    upcoming = next(numbered, None)
-    while upcoming is not None:
-        number, line = upcoming
-        upcoming = next(numbered, None)
-        stripped = line.strip()
-        if stripped == "-" or stripped.startswith("-}"):
+    # A "-" line inside free text waits for the next line to say what it is (see below).
+    dash: str | None = None
+    for number, line in _clean_lines(lines):
+        if dash is not None:
             # ING wraps text so that a line holds just "-": inside free text of a message that
             # has not ended, "-" only ends the message when a field, block or the end follows.
-            following = upcoming[1] if upcoming else ""
-            if (
-                stripped == "-"
-                and current is not None
-                and current[0] in _TEXT_TAGS
-                and not ended
-                and following.strip()
-                and not _TAG_LINE.match(following)
-                and not following.startswith("{")
-            ):
-                current[1].append(line)
-                continue
-            if current:
+            if line.strip() and not _TAG_LINE.match(line) and not line.startswith("{"):
+                assert current is not None
+                current[1].append(dash)
+                dash = None
+            else:
+                dash = None
                 yield current
                 current = None
-            ended = False
-            yield None
-            continue
-        if stripped.startswith("{5:") or stripped == "}":
-            continue
-        match = _TAG_LINE.match(line)
-        if match and not (
-            current is not None and current[0] in _TEXT_TAGS and _looks_wrapped(match.group(1))
-        ):
-            if current:
-                yield current
-            tag = match.group(1)
-            if tag == "20":
                 ended = False
-            elif tag[:2] in ("62", "90"):
-                ended = True
-            current = (tag, [line[match.end() :]], number)
-            continue
-        if current is None:
-            continue  # transport headers before a message
-        if not stripped and current[0] != "86":
-            continue
-        current[1].append(line)
-    if current:
+                yield None
+        if line[:1] == ":":  # nearly every line: a field starts
+            match = _TAG_LINE.match(line)
+            if match:
+                tag = match.group(1)
+                # An unknown two-digit "tag" inside free text is wrapped text such as a time
+                # 13:12:11 cut before ":12:", not a field (":65F:" or ":12:" after a balance
+                # still are).
+                if (
+                    current is None
+                    or current[0] not in _TEXT_TAGS
+                    or tag in KNOWN_TAGS
+                    or not tag.isdigit()
+                ):
+                    if current:
+                        yield current
+                    if tag == "20":
+                        ended = False
+                    elif tag[:2] in ("62", "90"):
+                        ended = True
+                    current = (tag, [line[match.end() :]], number)
+                    continue
+        else:
+            stripped = line.strip()
+            if stripped == "-" or stripped.startswith("-}"):
+                if (
+                    stripped == "-"
+                    and current is not None
+                    and current[0] in _TEXT_TAGS
+                    and not ended
+                ):
+                    dash = line
+                    continue
+                if current:
+                    yield current
+                    current = None
+                ended = False
+                yield None
+                continue
+            if stripped.startswith("{5:") or stripped == "}":
+                continue
+            if not stripped and (current is None or current[0] != "86"):
+                continue
+        if current is not None:  # else a transport header before a message
+            current[1].append(line)
+    if dash is not None:
         yield current
+        yield None
+    elif current:
+        yield current
+
+
+_BROKEN_TAG = re.compile(r"(\d\d[A-Z]?|NS):")
 
 
 def _clean_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
     """Numbered lines without line ends, SOH/ETX bytes and the SWIFT block headers; a tag
     broken after its first colon (``:`` / ``86:...``) is put together again."""
     held: tuple[int, str] | None = None
-    for number, line in _plain_lines(lines):
+    number = 0
+    for raw in lines:
+        number += 1
+        line = raw.rstrip("\r\n")
+        if "\x01" in line or "\x03" in line:
+            line = line.replace("\x01", "").replace("\x03", "")
+        if line[:1] == "{":
+            block = line.find("{4:")
+            if block < 0:
+                continue
+            line = line[block + 3 :]
         if held is not None:
-            if re.match(r"(\d\d[A-Z]?|NS):", line):
+            if _BROKEN_TAG.match(line):
                 yield held[0], ":" + line
                 held = None
                 continue
@@ -269,17 +292,6 @@ def _clean_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
         yield held
 
 
-def _plain_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n").replace("\x01", "").replace("\x03", "")
-        if line.startswith("{"):
-            block = line.find("{4:")
-            if block < 0:
-                continue
-            line = line[block + 3 :]
-        yield number, line
-
-
 # --------------------------------------------------------------------------------------------
 # Values
 
@@ -290,16 +302,18 @@ def _year(two_digits: int) -> int:
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:
-    if not 1 <= month <= 12 or day < 1:
-        return None
-    last = calendar.monthrange(year, month)[1]
-    if day > last:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        pass
+    if month == 2 and 28 < day <= 30:
         # German banks value period-end interest on "30.02." (30/360 day count): that is the
         # last day of February. Any other impossible day is an error.
-        if month == 2 and day <= 30:
-            return date(year, 2, last)
-        return None
-    return date(year, month, day)
+        return date(year, 3, 1) - _ONE_DAY
+    return None
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def _yymmdd(text: str) -> date | None:
@@ -307,12 +321,16 @@ def _yymmdd(text: str) -> date | None:
 
 
 def _entry_date(mmdd: str, value: date) -> date | None:
+    """The booking date ``MMDD`` in the year that puts it nearest the value date (a booking on
+    01.01. valued 31.12. is in the next year)."""
     month, day = int(mmdd[:2]), int(mmdd[2:])
-    candidates = [_make_date(value.year + shift, month, day) for shift in (0, -1, 1)]
+    same_year = _make_date(value.year, month, day)
+    if same_year is not None and abs((same_year - value).days) <= 182:
+        return same_year  # the same day in another year is at least 183 days further away
+    candidates = [same_year, *(_make_date(value.year + shift, month, day) for shift in (-1, 1))]
     dates = [d for d in candidates if d is not None]
     if not dates:
         return None
-    # The booking is near its value date; that decides the year around new year.
     return min(dates, key=lambda d: abs((d - value).days))
 
 
@@ -359,7 +377,10 @@ class _Parser:
         )
 
     def transaction(self, lines: list[str], line: int) -> Mt940Transaction:
-        text = "\n".join(part.rstrip() for part in lines).strip("\n")
+        if len(lines) == 1:
+            text = lines[0].rstrip()
+        else:
+            text = "\n".join(part.rstrip() for part in lines).strip("\n")
         match = _LINE61.match(text)
         if not match:
             raise self.error(
@@ -368,26 +389,23 @@ class _Parser:
                 line,
                 "61",
             )
-        value = _yymmdd(match["value"])
+        value_text, entry_text, mark, funds, amount_text, ttype, rest = match.groups()
+        value = _yymmdd(value_text)
         if value is None:
-            raise self.error(f"value date {match['value']!r} is not a date (YYMMDD)", line, "61")
+            raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
         entry = None
-        if match["entry"]:
-            entry = _entry_date(match["entry"], value)
+        if entry_text:
+            entry = _entry_date(entry_text, value)
             if entry is None:
-                raise self.error(f"entry date {match['entry']!r} is not a date (MMDD)", line, "61")
-        amount = self.amount(match["amount"], line, "61")
-        mark = match["mark"]
+                raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
+        # The pattern admits only digits with one decimal comma or point: a valid Decimal.
+        amount = Decimal(amount_text.replace(",", "."))
         # C and RD (reversal of a debit) bring money in; D and RC take it out.
-        if mark in ("D", "RC"):
+        if mark in {"D", "RC"}:
             amount = -amount
-        rest = match["rest"]
         first, _, details = rest.partition("\n")
         customer, separator, bank = first.partition("//")
-        ttype = match["type"]
-        if ttype is None and not rest.strip():
-            ttype = None
-        elif ttype is None:
+        if ttype is None and rest.strip():
             raise self.error(
                 f"statement line {lines[0].strip()!r} has no transaction type (e.g. NTRF, NMSC)",
                 line,
@@ -398,12 +416,12 @@ class _Parser:
             value_date=value,
             entry_date=entry,
             mark=mark,
-            funds_code=match["funds"],
+            funds_code=funds,
             amount=amount,
             transaction_type=ttype.strip() if ttype else None,
             customer_reference=customer.strip() or None,
             bank_reference=bank.strip() or None if separator else None,
-            supplementary=" ".join(details.split("\n")).strip() or None,
+            supplementary=" ".join(details.split("\n")).strip() or None if details else None,
         )
 
     def statements(
@@ -451,29 +469,8 @@ class _Parser:
                     raise self.error(f"unknown field :{tag}:", line, tag)
                 continue
             head = value[0].strip()
-            if tag == "21":
-                statement.related_reference = head
-            elif tag in ("25", "25P"):
-                if statement.opening or statement.transaction_count or statement.floor_limits:
-                    raise self.error(
-                        "account identification :25: after the balance or the transactions "
-                        "(a damaged file?)",
-                        line,
-                        tag,
-                    )
-                statement.account = head
-            elif tag in ("28", "28C"):
-                compact = head.replace(" ", "")
-                if compact.isdigit() and len(compact) > 5:
-                    compact = f"{compact[:5]}/{compact[5:]}"  # 5n5n without the slash
-                match = _STATEMENT_NO.fullmatch(compact)
-                statement.number = match["number"] if match else head
-                statement.sequence = match["sequence"] if match else None
-            elif tag in ("60", "60F", "60M"):
-                if self.strict and (statement.opening or statement.transaction_count):
-                    raise self.error("a second opening balance in one statement", line, tag)
-                statement.opening = self.balance(head, line, tag)
-            elif tag == "61":
+            # The two fields of every transaction first: they are nearly all of a file.
+            if tag == "61":
                 if closed:
                     raise self.error("statement line after the closing balance", line, tag)
                 if pending is not None:
@@ -497,6 +494,28 @@ class _Parser:
                         if statement.information is None
                         else f"{statement.information}\n{text}"
                     )
+            elif tag == "21":
+                statement.related_reference = head
+            elif tag in ("25", "25P"):
+                if statement.opening or statement.transaction_count or statement.floor_limits:
+                    raise self.error(
+                        "account identification :25: after the balance or the transactions "
+                        "(a damaged file?)",
+                        line,
+                        tag,
+                    )
+                statement.account = head
+            elif tag in ("28", "28C"):
+                compact = head.replace(" ", "")
+                if compact.isdigit() and len(compact) > 5:
+                    compact = f"{compact[:5]}/{compact[5:]}"  # 5n5n without the slash
+                match = _STATEMENT_NO.fullmatch(compact)
+                statement.number = match["number"] if match else head
+                statement.sequence = match["sequence"] if match else None
+            elif tag in ("60", "60F", "60M"):
+                if self.strict and (statement.opening or statement.transaction_count):
+                    raise self.error("a second opening balance in one statement", line, tag)
+                statement.opening = self.balance(head, line, tag)
             elif tag == "NS":
                 text = "\n".join(value)
                 if pending is not None:
@@ -641,46 +660,118 @@ def _bank_code(transaction: Mt940Transaction) -> str | None:
     return code or None
 
 
-def posting_fields(transaction: Mt940Transaction, statement: Mt940Statement) -> dict[str, Any]:
-    """The Posting fields of one transaction (without ``id``)."""
-    details = transaction.details
-    sepa = details.sepa if details else {}
-    codes = details.codes if details else {}
-    bank = details.counterparty_bank if details else None
-    compact_bank = "".join(bank.split()).upper() if bank else ""
-    money = _money_details(transaction.supplementary)
-    account = details.counterparty_account if details else None
-    extra = "".join((transaction.supplementary or "").split()).upper()
-    if not account and _IBAN.fullmatch(extra) and _iban_ok(extra):
-        account = extra  # Rabobank writes the counterparty's IBAN into the supplementary details
-    currency = statement.currency
-    data: dict[str, Any] = {
-        "account_iban": statement.account_id,
-        "booking_date": transaction.booking_date,
-        "value_date": transaction.value_date,
-        "currency": currency,
-        "amount": transaction.amount,
-        "counterparty_name": details.counterparty_name if details else None,
-        "counterparty_iban": account,
-        "counterparty_bic": compact_bank if _BIC.fullmatch(compact_bank) else None,
-        "remittance": details.remittance if details else "",
-        "end_to_end_id": sepa.get("EREF") or codes.get("EREF"),
-        "bank_reference": transaction.bank_reference,
-        "bank_transaction_code": _bank_code(transaction),
-        "reversal": transaction.mark in ("RC", "RD"),
-        "ultimate_debtor": sepa.get("ABWA"),
-        "ultimate_creditor": sepa.get("ABWE"),
-        "mandate_reference": sepa.get("MREF"),
-        "creditor_id": sepa.get("CRED"),
-        "purpose_code": sepa.get("PURP") or codes.get("PURP"),
-        "status": "PDNG" if statement.kind == "mt942" else "BOOK",
+def _text(value: str | None) -> str | None:
+    return (value.strip() or None) if value else None
+
+
+# The Posting fields an MT940 transaction gives (its ``model_fields_set``).
+_GIVEN_FIELDS = frozenset(
+    {
+        "id",
+        "account_iban",
+        "booking_date",
+        "value_date",
+        "currency",
+        "amount",
+        "bank_reference",
+        "bank_transaction_code",
+        "reversal",
+        "status",
     }
-    if "OCMT" in money:
-        data["instructed_currency"] = money["OCMT"][0]
-        data["instructed_amount"] = _decimal(money["OCMT"][1])
-    if "CHGS" in money and money["CHGS"][0] == currency:
-        data["charges"] = _decimal(money["CHGS"][1])
-    return data
+)
+_DETAIL_FIELDS = frozenset(
+    {
+        "counterparty_name",
+        "counterparty_iban",
+        "counterparty_bic",
+        "remittance",
+        "end_to_end_id",
+        "purpose_code",
+        "ultimate_debtor",
+        "ultimate_creditor",
+        "mandate_reference",
+        "creditor_id",
+    }
+)
+
+
+def posting_values(
+    transaction: Mt940Transaction, account: str | None, currency: str, status: str, where: str
+) -> tuple[dict[str, Any], set[str]]:
+    """Every Posting field of one transaction (without ``id``) and the fields the file gave.
+
+    The values are validated here, in the form the Posting model stores them, so that the
+    posting is built without a second validation (``PostingBuilder.clean_posting``): the amount
+    through ``parse_amount`` in ``currency``, which the caller took through
+    ``normalize_currency``; IBANs compact, texts stripped with blanks as ``None``.
+    """
+    values = blank_posting_values()
+    details = transaction.details
+    supplementary = transaction.supplementary
+    try:
+        values["amount"] = parse_amount(transaction.amount, currency)
+    except MoneyError as error:
+        raise StatementError(
+            error.reason, where=where, line=transaction.line, field=":61: (amount)"
+        ) from None
+    values["account_iban"] = account  # Mt940Statement.account_id: compact or None
+    values["booking_date"] = transaction.entry_date or transaction.value_date
+    values["value_date"] = transaction.value_date
+    values["currency"] = currency
+    values["bank_reference"] = transaction.bank_reference  # stripped or None
+    values["bank_transaction_code"] = _bank_code(transaction)  # no spaces around it
+    values["reversal"] = transaction.mark in ("RC", "RD")
+    values["status"] = status
+    fields = set(_GIVEN_FIELDS)
+    counterparty_account = None
+    if details is not None:
+        fields |= _DETAIL_FIELDS
+        sepa = details.sepa
+        codes = details.codes
+        bank = details.counterparty_bank
+        compact_bank = "".join(bank.split()).upper() if bank else ""
+        counterparty_account = details.counterparty_account
+        values["counterparty_name"] = _text(details.counterparty_name)
+        values["counterparty_bic"] = compact_bank if _BIC.fullmatch(compact_bank) else None
+        values["remittance"] = details.remittance
+        values["end_to_end_id"] = _text(sepa.get("EREF") or codes.get("EREF"))
+        values["purpose_code"] = _text(sepa.get("PURP") or codes.get("PURP"))
+        if sepa:
+            values["ultimate_debtor"] = _text(sepa.get("ABWA"))
+            values["ultimate_creditor"] = _text(sepa.get("ABWE"))
+            values["mandate_reference"] = _text(sepa.get("MREF"))
+            values["creditor_id"] = _text(sepa.get("CRED"))
+    if supplementary:
+        extra = "".join(supplementary.split()).upper()
+        if not counterparty_account and _IBAN.fullmatch(extra) and _iban_ok(extra):
+            counterparty_account = extra  # Rabobank writes the counterparty's IBAN there
+        money = _money_details(supplementary)
+        field = ":61:"
+        try:
+            if "OCMT" in money:
+                field = ":61: (instructed_amount)"
+                instructed = normalize_currency(money["OCMT"][0])
+                values["instructed_currency"] = instructed
+                values["instructed_amount"] = parse_amount(_decimal(money["OCMT"][1]), instructed)
+                fields |= {"instructed_currency", "instructed_amount"}
+            if "CHGS" in money and money["CHGS"][0] == currency:
+                field = ":61: (charges)"
+                values["charges"] = parse_amount(_decimal(money["CHGS"][1]), currency)
+                fields.add("charges")
+        except InvalidOperation:
+            raise StatementError(
+                f"supplementary details {supplementary!r}: an amount is not a number",
+                where=where,
+                line=transaction.line,
+                field=field,
+            ) from None
+        except MoneyError as error:
+            raise StatementError(
+                error.reason, where=where, line=transaction.line, field=field
+            ) from None
+    if counterparty_account:
+        values["counterparty_iban"] = "".join(counterparty_account.split()).upper() or None
+    return values, fields
 
 
 _BALANCE_KINDS = {
@@ -730,23 +821,40 @@ def iter_records(
     where = _source.source_name_of(source, source_name)
     with _source.open_binary(source, where) as stream:
         builder = PostingBuilder(where)
+        # Per statement: its account, currency and posting status, worked out once.
+        current: Mt940Statement | None = None
+        account: str | None = None
+        currency = status = ""
         for item in _items(stream, where, encoding, strict):
             if isinstance(item, Mt940Transaction):
-                statement = item.statement
-                assert statement is not None
-                if statement.currency is None:
-                    raise StatementError(
-                        "no currency for this statement line (no balance with a currency)",
-                        where=where,
-                        line=item.line,
-                        field=":61:",
-                    )
-                if builder.statement_key != id(statement):
-                    builder.start_statement(id(statement))
-                yield builder.posting(posting_fields(item, statement), line=item.line, field=":61:")
+                if item.statement is not current:
+                    current = item.statement
+                    assert current is not None
+                    builder.start_statement(current)
+                    account = current.account_id
+                    currency = _statement_currency(current, item.line, where)
+                    status = "PDNG" if current.kind == "mt942" else "BOOK"
+                values, given = posting_values(item, account, currency, status, where)
+                yield builder.clean_posting(values, given)
             else:
                 for balance in _balances(item):
                     yield builder.balance(balance, line=item.line)
+
+
+def _statement_currency(statement: Mt940Statement, line: int, where: str) -> str:
+    """The statement's currency, known from its balances before its first transaction."""
+    currency = statement.currency
+    if currency is None:
+        raise StatementError(
+            "no currency for this statement line (no balance with a currency)",
+            where=where,
+            line=line,
+            field=":61:",
+        )
+    try:
+        return normalize_currency(currency)
+    except MoneyError as error:
+        raise StatementError(error.reason, where=where, line=line, field=":61:") from None
 
 
 def read(

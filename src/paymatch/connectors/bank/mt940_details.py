@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 _STRUCTURED = re.compile(r"^(\d{3})\s*([?>])")
-_SUBFIELD = {
-    "?": re.compile(r"\?(?:\r?\n)?(\d)(?:\r?\n)?(\d)"),
-    ">": re.compile(r">(?:\r?\n)?(\d)(?:\r?\n)?(\d)"),
-}
+# Applied after the line breaks are removed, so a marker broken across lines is whole again.
+_SUBFIELD = {"?": re.compile(r"\?(\d\d)"), ">": re.compile(r">(\d\d)")}
 PURPOSE_KEYS = tuple(f"{n:02d}" for n in [*range(20, 30), *range(60, 64)])
+_PURPOSE_SET = frozenset(PURPOSE_KEYS)
 
 SEPA_TAGS = (
     "EREF",
@@ -129,15 +129,14 @@ def _join_wrapped(lines: list[str]) -> str:
 def split_sepa(purpose: str, boundaries: tuple[int, ...] = ()) -> tuple[str, dict[str, str]]:
     """Split the joined purpose at SEPA tags. A tag starts at the beginning, after a space or
     punctuation, or where a subfield started (``boundaries``: offsets in ``purpose``)."""
+    if "+" not in purpose:
+        return purpose.strip(), {}
     starts = []
     for match in _TAG.finditer(purpose):
         position = match.start()
-        previous = purpose[position - 1] if position else " "
-        if position == 0 or not previous.isalnum() or position in boundaries:
+        # a tag glued to the previous value is only a tag at a subfield boundary
+        if position == 0 or not purpose[position - 1].isalnum() or position in boundaries:
             starts.append((position, match.group(1), match.end()))
-        elif previous.isalnum():
-            # a tag glued to the previous value is only a tag at a subfield boundary
-            continue
     if not starts:
         return purpose.strip(), {}
     tags: dict[str, str] = {}
@@ -200,44 +199,61 @@ def parse_details(lines: list[str]) -> Details:
         details.purpose = text
         details.untagged, details.sepa = split_sepa(text)
         return details
-    details = Details(raw=raw, structured=True, gvc=match.group(1))
-    separator = match.group(2)
+    return _structured(raw, first, match)
+
+
+def _structured(raw: str, first: str, match: re.Match[str]) -> Details:
+    """The German ``GGG?00...?63`` structure (the hot path of a German statement)."""
+    gvc, separator = match.groups()
     # Line breaks inside the field are wrapping, not content.
-    body = first[match.end(1) :].replace("\r", "").replace("\n", "")
-    body = body.rstrip("?>") if body.endswith(("?", ">")) else body  # a bare marker at the end
-    marker = _SUBFIELD[separator]
-    pieces = marker.split(body)
-    # pieces: [text before first marker, d1, d2, value, d1, d2, value, ...]
-    subfields: dict[str, list[str]] = {}
-    order: list[str] = []
-    for index in range(1, len(pieces) - 2, 3):
-        key = pieces[index] + pieces[index + 1]
-        value = pieces[index + 2]
-        if key not in subfields:
-            order.append(key)
-        subfields.setdefault(key, []).append(value)
-    details.subfields = {key: "".join(values) for key, values in subfields.items()}
-    sub = details.subfields
-    details.posting_text = sub.get("00", "").strip() or None
-    details.primanota = sub.get("10", "").strip() or None
-    details.counterparty_bank = sub.get("30", "").strip() or None
-    details.counterparty_account = (sub.get("31", "") or sub.get("38", "")).strip() or None
-    name = sub.get("32", "") + sub.get("33", "")
-    details.counterparty_name = name.strip() or None
-    details.text_key_extension = sub.get("34", "").strip() or None
-    purpose = ""
-    boundaries = []
-    for key in PURPOSE_KEYS:
-        for value in subfields.get(key, ()):
-            boundaries.append(len(purpose))
-            purpose += value
-    details.purpose = purpose.strip()
+    body = first[match.end(1) :]
+    if "\n" in body or "\r" in body:
+        body = body.replace("\r", "").replace("\n", "")
+    if body.endswith(("?", ">")):
+        body = body.rstrip("?>")  # a bare marker at the end
+    pieces = _SUBFIELD[separator].split(body)
+    # pieces: [text before the first marker, key, value, key, value, ...]
+    sub: dict[str, str] = {}
+    keys: list[str] = []  # of the purpose parts, in file order
+    parts: list[str] = []
+    for index in range(1, len(pieces), 2):
+        key = pieces[index]
+        value = pieces[index + 1]
+        sub[key] = sub[key] + value if key in sub else value  # a repeated subfield continues
+        if key in _PURPOSE_SET:
+            keys.append(key)
+            parts.append(value)
+    if keys != sorted(keys):
+        # ?20-?29 then ?60-?63, also where a bank writes them out of order (the keys sort as
+        # numbers do; parts of one repeated key stay in file order).
+        ordered = sorted(zip(keys, parts, strict=True), key=_first)
+        parts = [value for _, value in ordered]
+    boundaries = tuple(accumulate(map(len, parts[:-1]), initial=0)) if parts else ()
+    purpose = "".join(parts)
+    stripped = purpose.strip()
     shift = len(purpose) - len(purpose.lstrip())
-    details.untagged, details.sepa = split_sepa(
-        purpose.strip(), tuple(b - shift for b in boundaries)
+    if shift:
+        boundaries = tuple(b - shift for b in boundaries)
+    untagged, sepa = split_sepa(stripped, boundaries)
+    get = sub.get
+    bank = get("30", "").strip() or sepa.get("BIC")
+    account = (get("31", "") or get("38", "")).strip() or sepa.get("IBAN")
+    return Details(
+        raw=raw,
+        structured=True,
+        gvc=gvc,
+        posting_text=get("00", "").strip() or None,
+        primanota=get("10", "").strip() or None,
+        purpose=stripped,
+        counterparty_bank=bank or None,
+        counterparty_account=account or None,
+        counterparty_name=(get("32", "") + get("33", "")).strip() or None,
+        text_key_extension=get("34", "").strip() or None,
+        subfields=sub,
+        sepa=sepa,
+        untagged=untagged,
     )
-    if not details.counterparty_account and details.sepa.get("IBAN"):
-        details.counterparty_account = details.sepa["IBAN"]
-    if not details.counterparty_bank and details.sepa.get("BIC"):
-        details.counterparty_bank = details.sepa["BIC"]
-    return details
+
+
+def _first(pair: tuple[str, str]) -> str:
+    return pair[0]
