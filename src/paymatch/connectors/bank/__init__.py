@@ -153,9 +153,8 @@ def iter_statement(
     records: Iterator[Posting | Balance] = module.iter_records(
         path_or_bytes, source_name=where, **opts
     )
-    produced = False
-    for record in records:
-        produced = True
-        yield record
-    if not produced:
+    first = next(records, None)
+    if first is None:
         raise StatementError("the file holds no statement", where=where)
+    yield first
+    yield from records

@@ -343,10 +343,35 @@ def _decimal(text: str) -> Decimal:
     return Decimal(cleaned)
 
 
+_DATE_CACHE = 4096
+
+
 class _Parser:
     def __init__(self, where: str, strict: bool) -> None:
         self.where = where
         self.strict = strict
+        # The few dates of a file repeat on every line: each is worked out once.
+        self._value_dates: dict[str, date | None] = {}
+        self._entry_dates: dict[tuple[str, date], date | None] = {}
+
+    def value_date(self, text: str) -> date | None:
+        try:
+            return self._value_dates[text]
+        except KeyError:
+            if len(self._value_dates) >= _DATE_CACHE:
+                self._value_dates.clear()
+            result = self._value_dates[text] = _yymmdd(text)
+            return result
+
+    def entry_date(self, text: str, value: date) -> date | None:
+        key = (text, value)
+        try:
+            return self._entry_dates[key]
+        except KeyError:
+            if len(self._entry_dates) >= _DATE_CACHE:
+                self._entry_dates.clear()
+            result = self._entry_dates[key] = _entry_date(text, value)
+            return result
 
     def error(self, reason: str, line: int | None, tag: str | None = None) -> StatementError:
         return StatementError(
@@ -390,12 +415,12 @@ class _Parser:
                 "61",
             )
         value_text, entry_text, mark, funds, amount_text, ttype, rest = match.groups()
-        value = _yymmdd(value_text)
+        value = self.value_date(value_text)
         if value is None:
             raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
         entry = None
         if entry_text:
-            entry = _entry_date(entry_text, value)
+            entry = self.entry_date(entry_text, value)
             if entry is None:
                 raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
         # The pattern admits only digits with one decimal comma or point: a valid Decimal.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import itemgetter
 
 _STRUCTURED = re.compile(r"^(\d{3})\s*([?>])")
 # Applied after the line breaks are removed, so a marker broken across lines is whole again.
@@ -213,21 +214,18 @@ def _structured(raw: str, first: str, match: re.Match[str]) -> Details:
         body = body.rstrip("?>")  # a bare marker at the end
     pieces = _SUBFIELD[separator].split(body)
     # pieces: [text before the first marker, key, value, key, value, ...]
-    sub: dict[str, str] = {}
-    keys: list[str] = []  # of the purpose parts, in file order
-    parts: list[str] = []
-    for index in range(1, len(pieces), 2):
-        key = pieces[index]
-        value = pieces[index + 1]
-        sub[key] = sub[key] + value if key in sub else value  # a repeated subfield continues
-        if key in _PURPOSE_SET:
-            keys.append(key)
-            parts.append(value)
-    if keys != sorted(keys):
-        # ?20-?29 then ?60-?63, also where a bank writes them out of order (the keys sort as
-        # numbers do; parts of one repeated key stay in file order).
-        ordered = sorted(zip(keys, parts, strict=True), key=_first)
-        parts = [value for _, value in ordered]
+    keys = pieces[1::2]
+    values = pieces[2::2]
+    sub = dict(zip(keys, values, strict=True))
+    if len(sub) < len(keys):  # a repeated subfield continues its value
+        sub = {}
+        for key, value in zip(keys, values, strict=True):
+            sub[key] = sub.get(key, "") + value
+    # ?20-?29 then ?60-?63, also where a bank writes them out of order (the keys sort as
+    # numbers do; the sort is stable, so parts of a repeated key stay in file order).
+    pairs = [pair for pair in zip(keys, values, strict=True) if pair[0] in _PURPOSE_SET]
+    pairs.sort(key=itemgetter(0))
+    parts = [value for _, value in pairs]
     boundaries = tuple(accumulate(map(len, parts[:-1]), initial=0)) if parts else ()
     purpose = "".join(parts)
     stripped = purpose.strip()
@@ -253,7 +251,3 @@ def _structured(raw: str, first: str, match: re.Match[str]) -> Details:
         sepa=sepa,
         untagged=untagged,
     )
-
-
-def _first(pair: tuple[str, str]) -> str:
-    return pair[0]
