@@ -168,3 +168,35 @@ def test_csv_fuzz_gives_postings_or_statement_error(text: str) -> None:
         read_statement(
             ("Datum;Text;Betrag;SH\n" + text).encode(), profile=bank_csv.load_profile(CSV_PROFILE)
         )
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (":61:2512301230C1" + "0" * 30 + ",00NTRFNONREF\n", "too large"),
+        (":61:2512301230C1,00NTRFNONREF\n/OCMT/USD1,2,3/\n", "supplementary details"),
+        (":61:2512301230C1,00NTRFNONREF\n/OCMT/XYZ1,00/\n", "ISO 4217"),
+    ],
+)
+def test_bad_amounts_in_statement_lines_name_the_line(line: str, reason: str) -> None:
+    with pytest.raises(StatementError, match=reason) as info:
+        read_statement(mt(line), source_name="x.sta")
+    assert (info.value.where, info.value.line) == ("x.sta", 5)
+
+
+@given(
+    st.dates(min_value=date(1980, 1, 2), max_value=date(2079, 12, 30)),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+def test_entry_date_is_the_valid_date_nearest_the_value_date(
+    value: date, month: int, day: int
+) -> None:
+    found = mt940._entry_date(f"{month:02d}{day:02d}", value)
+    nearby = [mt940._make_date(value.year + shift, month, day) for shift in (0, -1, 1)]
+    valid = [d for d in nearby if d is not None]
+    if not valid:
+        assert found is None
+        return
+    assert found in valid
+    assert abs((found - value).days) == min(abs((d - value).days) for d in valid)

@@ -142,7 +142,10 @@ def parse_amount(value: object, currency: str) -> Decimal:
     if not amount.is_finite():
         raise MoneyError(f"amount {value!r} is not a finite number")
     exponent = currency_exponent(currency)
-    quantized = amount.quantize(_quantum(exponent))
+    try:
+        quantized = amount.quantize(_quantum(exponent))
+    except InvalidOperation:  # more digits than the decimal context holds (28)
+        raise MoneyError(f"amount {str(value)!r} is too large") from None
     if quantized != amount:
         raise MoneyError(
             f"amount {str(value)!r} has more decimal places than {currency} allows ({exponent})"
