@@ -93,7 +93,9 @@ class Amount:
     date: date | None
     currency: str | None
     amount: Decimal
-    """Signed: debit balances are negative."""
+    """Signed for balances (debit balances are negative); as written for floor limits."""
+    intermediate: bool = False
+    """An intermediate balance (``:60M:``/``:62M:``) of a statement continued on another page."""
 
 
 @dataclass(slots=True)
@@ -398,7 +400,11 @@ class _Parser:
             raise self.error(f"date {match['date']!r} is not a date (YYMMDD)", line, tag)
         amount = self.amount(match["amount"], line, tag)
         return Amount(
-            match["mark"], when, match["currency"], -amount if match["mark"] == "D" else amount
+            match["mark"],
+            when,
+            match["currency"],
+            -amount if match["mark"] == "D" else amount,
+            intermediate=tag.endswith("M"),
         )
 
     def transaction(self, lines: list[str], line: int) -> Mt940Transaction:
@@ -430,6 +436,11 @@ class _Parser:
             amount = -amount
         first, _, details = rest.partition("\n")
         customer, separator, bank = first.partition("//")
+        if not separator and len(customer) > 16 and customer[15] == " " and customer[16:].strip():
+            # The reference is a 16-character field; padded with spaces and followed by more text
+            # (old Rabobank files put the counterparty's name there), the rest is a detail.
+            details = f"{customer[16:]}\n{details}" if details else customer[16:]
+            customer = customer[:16]
         if ttype is None and rest.strip():
             raise self.error(
                 f"statement line {lines[0].strip()!r} has no transaction type (e.g. NTRF, NMSC)",
@@ -561,19 +572,26 @@ class _Parser:
                 statement.forward_available.append(self.balance(head, line, tag))
             elif tag in ("34", "34F"):
                 statement.kind = "mt942"
-                match = _FLOOR.fullmatch("".join(head.split()))
-                if not match:
+                compact = "".join(head.split())
+                match = _FLOOR.fullmatch(compact)
+                if not match and self.strict:
                     raise self.error(
-                        f"floor limit {head!r} is not currency, [D/C], amount", line, tag
+                        f"floor limit {head!r} is not currency, [D/C], amount (3!a[1!a]15d)",
+                        line,
+                        tag,
                     )
-                statement.floor_limits.append(
-                    Amount(
-                        match["mark"],
-                        None,
-                        match["currency"],
-                        self.amount(match["amount"], line, tag),
+                # Not strict: a floor limit followed by text keeps its valid start; a floor
+                # limit is information about the report, no posting depends on it.
+                match = match or _FLOOR.match(compact)
+                if match:
+                    statement.floor_limits.append(
+                        Amount(
+                            match["mark"],
+                            None,
+                            match["currency"],
+                            self.amount(match["amount"], line, tag),
+                        )
                     )
-                )
             elif tag in ("13", "13D"):
                 statement.kind = "mt942"
                 statement.date_time = head
@@ -799,20 +817,22 @@ def posting_values(
     return values, fields
 
 
-_BALANCE_KINDS = {
-    "F": (BalanceKind.OPENING, BalanceKind.CLOSING),
-    "M": (BalanceKind.INTERIM, BalanceKind.INTERIM),
-}
-
-
 def _balances(statement: Mt940Statement) -> Iterator[dict[str, Any]]:
     currency = statement.currency
     account = statement.account_id
     entries: list[tuple[BalanceKind, Amount]] = []
+    # An intermediate balance (:60M:/:62M:, a statement continued on another page) is an
+    # interim booked balance, not the opening or closing balance of the statement.
     if statement.opening:
-        entries.append((BalanceKind.OPENING, statement.opening))
+        opening = statement.opening
+        entries.append(
+            (BalanceKind.INTERIM if opening.intermediate else BalanceKind.OPENING, opening)
+        )
     if statement.closing:
-        entries.append((BalanceKind.CLOSING, statement.closing))
+        closing = statement.closing
+        entries.append(
+            (BalanceKind.INTERIM if closing.intermediate else BalanceKind.CLOSING, closing)
+        )
     if statement.available:
         entries.append((BalanceKind.CLOSING_AVAILABLE, statement.available))
     entries += [(BalanceKind.FORWARD_AVAILABLE, amount) for amount in statement.forward_available]
