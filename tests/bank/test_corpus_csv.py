@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -17,18 +18,19 @@ corpus_checks = importlib.util.module_from_spec(_spec)
 sys.modules["corpus_checks"] = corpus_checks
 _spec.loader.exec_module(corpus_checks)
 
-# Known disagreements left open (reported in docs/benchmarks.md), each with its reason.
-KNOWN_OPEN: dict[str, str] = {}
-_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "bank-samples"
+_ROOT = Path(
+    os.environ.get(
+        "PAYMATCH_BANK_SAMPLES", Path(__file__).resolve().parents[2].parent / "shared/bank-samples"
+    )
+)
 _CASES = corpus_checks.csv_cases(_ROOT) if _ROOT.is_dir() else []
 
 
 @pytest.mark.parametrize("case", _CASES, ids=[c.id for c in _CASES])
 def test_sample(case: object, bank_samples: Path) -> None:
     outcome = corpus_checks.run(case, bank_samples)
-    if case.id in KNOWN_OPEN:  # type: ignore[attr-defined]
-        pytest.xfail(KNOWN_OPEN[case.id])  # type: ignore[attr-defined]
     assert outcome.status in {"agreed", "rejected", "parsed"}, outcome.problems
+    assert outcome.artefacts <= corpus_checks.ARTEFACTS.keys()
 
 
 def test_every_source_is_covered(bank_samples: Path) -> None:

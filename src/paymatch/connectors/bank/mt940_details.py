@@ -174,6 +174,8 @@ def _split_codes(text: str) -> dict[str, str]:
 
 
 def parse_details(lines: list[str]) -> Details:
+    while len(lines) > 1 and not lines[-1].strip():
+        lines = lines[:-1]  # blank lines before the next field are not part of this one
     raw = "\n".join(lines)
     first = raw.lstrip()
     match = _STRUCTURED.match(first)
