@@ -762,7 +762,7 @@ def posting_values(
     values["value_date"] = transaction.value_date
     values["currency"] = currency
     values["bank_reference"] = transaction.bank_reference  # stripped or None
-    values["bank_transaction_code"] = _bank_code(transaction)  # no spaces around it
+    values["bank_transaction_code"] = _text(_bank_code(transaction))
     values["reversal"] = transaction.mark in ("RC", "RD")
     values["status"] = status
     fields = set(_GIVEN_FIELDS)
