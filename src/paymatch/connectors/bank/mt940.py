@@ -22,6 +22,7 @@ and cannot become postings.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -231,6 +232,8 @@ def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
                         ended = True
                     current = (tag, [line[match.end() :]], number)
                     continue
+        elif line[:1] in _PLAIN_START:
+            pass  # a continuation line of text (the usual case): nothing else to look at
         else:
             stripped = line.strip()
             if stripped == "-" or stripped.startswith("-}"):
@@ -262,6 +265,8 @@ def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
 
 
 _BROKEN_TAG = re.compile(r"(\d\d[A-Z]?|NS):")
+# First characters of a line that can only continue text: not a tag, separator, block or blank.
+_PLAIN_START = frozenset(string.ascii_letters + string.digits + "?/>+.,()'ÄÖÜäöüß")
 
 
 def _clean_lines(lines: Iterator[str]) -> Iterator[tuple[int, str]]:
