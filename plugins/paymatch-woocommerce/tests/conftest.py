@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import trustme
-
 from paymatch_woocommerce import WooCommerceClient, WooCommerceSettings, WooCommerceSource
 from paymatch_woocommerce.fake import FakeWooCommerce
 
@@ -101,9 +100,7 @@ MakeSource = Callable[..., WooCommerceSource]
 
 
 @pytest.fixture
-def make_source(
-    tls: tuple[ssl.SSLContext, str], fake_time: FakeTime
-) -> Iterator[MakeSource]:
+def make_source(tls: tuple[ssl.SSLContext, str], fake_time: FakeTime) -> Iterator[MakeSource]:
     """Build a source for a fake shop; keyword arguments override settings."""
     built: list[WooCommerceSource] = []
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from paymatch_woocommerce.orders import parse_order
+
 from paymatch import Order
 from paymatch.connectors.interfaces import OrderProblem
-
-from paymatch_woocommerce.orders import parse_order
 
 
 def _gmt(text: str) -> datetime:

@@ -131,7 +131,7 @@ class _Call:
 class _Failure:
     status: int
     headers: dict[str, str]
-    body: dict[str, Any] | None
+    body: Any
 
 
 def _invalid_param(name: str, reason: str) -> ApiError:
@@ -205,7 +205,9 @@ class FakeWooCommerce:
         if self.ssl_context is not None:
             server.socket = self.ssl_context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -252,7 +254,7 @@ class FakeWooCommerce:
         *,
         status: int = 503,
         headers: Mapping[str, str] | None = None,
-        body: dict[str, Any] | None = None,
+        body: Any = None,
     ) -> None:
         """The next ``count`` API requests answer ``status`` (before auth, like a proxy would)."""
         with self._lock:
@@ -324,6 +326,16 @@ class FakeWooCommerce:
         if fire:
             self._fire("order.created", payload)
         return payload
+
+    def reset(self) -> None:
+        """Forget all orders, requests, deliveries and injected failures."""
+        with self._lock:
+            self.orders.clear()
+            self.notes.clear()
+            self.requests.clear()
+            self.deliveries.clear()
+            self._failures.clear()
+            self.on_list = None
 
     def order(self, order_id: int) -> dict[str, Any]:
         with self._lock:
@@ -468,11 +480,15 @@ class FakeWooCommerce:
     ) -> tuple[int, dict[str, str], Any]:
         failure = self._take_failure()
         if failure is not None:
-            payload = failure.body or {
-                "code": "http_error",
-                "message": "Service unavailable",
-                "data": {"status": failure.status},
-            }
+            payload = (
+                failure.body
+                if failure.body is not None
+                else {
+                    "code": "http_error",
+                    "message": "Service unavailable",
+                    "data": {"status": failure.status},
+                }
+            )
             return failure.status, failure.headers, payload
         post: dict[str, Any] = {}
         if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -751,6 +767,7 @@ def _auth_error(error: AuthError) -> ApiError:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeWooCommerce
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
