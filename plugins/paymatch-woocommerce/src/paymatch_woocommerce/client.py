@@ -67,6 +67,12 @@ def _retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def backoff_delay(attempt: int, base: float, cap: float, jitter: float) -> float:
+    """Exponential backoff with jitter (``jitter`` in [0, 1]): half fixed, half random, capped."""
+    ceiling = min(cap, base * 2 ** (attempt - 1))
+    return ceiling / 2 + ceiling / 2 * jitter
+
+
 def _short(text: str, limit: int = 300) -> str:
     text = redact.redact_url(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -211,9 +217,9 @@ class WooCommerceClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: half fixed, half random, capped."""
-        ceiling = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
-        return ceiling / 2 + ceiling / 2 * self._jitter()
+        return backoff_delay(
+            attempt, self.settings.backoff_base, self.settings.backoff_cap, self._jitter()
+        )
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:
