@@ -317,7 +317,7 @@ class FakeWooCommerce:
                 date_paid_gmt=gmt if status in PAID_STATUSES else None,
                 date_completed=None,
                 date_completed_gmt=None,
-                meta_data=list(meta_data or []),
+                meta_data=list(meta_data) if meta_data is not None else order["meta_data"],
             )
             order["billing"] = {**order.get("billing", {}), **dict(billing or {})}
             order.update(fields)
