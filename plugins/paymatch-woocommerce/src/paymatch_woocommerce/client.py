@@ -69,7 +69,7 @@ def _retry_after(value: str | None, now: float) -> float | None:
 
 def backoff_delay(attempt: int, base: float, cap: float, jitter: float) -> float:
     """Exponential backoff with jitter (``jitter`` in [0, 1]): half fixed, half random, capped."""
-    ceiling = min(cap, base * 2 ** (attempt - 1))
+    ceiling: float = min(cap, base * 2.0 ** (attempt - 1))
     return ceiling / 2 + ceiling / 2 * jitter
 
 
