@@ -67,12 +67,15 @@ def test_a_malformed_order_is_a_problem_and_the_rest_proceeds(
 ) -> None:
     good = shop.add_order()
     bad = shop.add_order(total="12.345")
+    shop.add_order(status="processing", payment_method="bacs", total="1.234")  # paid anyway
+    shop.add_order(status="on-hold", payment_method="paypal", total="x")  # not managed
     orders = make_source(shop).list_open_orders()
     by_id = {(o.id if isinstance(o, Order) else o.order_id): o for o in orders}
     assert isinstance(by_id[str(good["id"])], Order)
     problem = by_id[str(bad["id"])]
     assert isinstance(problem, OrderProblem)
     assert "decimal places" in problem.reason
+    assert len(orders) == 2
 
 
 def test_orders_leaving_before_the_cursor_do_not_hide_others(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from paymatch_woocommerce import WooCommerceError
 from paymatch_woocommerce.fake import FakeWooCommerce
 
 from paymatch import Order, PaymentCode
@@ -160,3 +161,16 @@ def test_get_order(shop: FakeWooCommerce, make_source: MakeSource) -> None:
     assert source.get_order("999999") is None
     assert source.get_order("not-a-number") is None
     assert source.client.update_order("999999", {"status": "processing"}) is None
+
+
+def test_a_wrong_url_is_an_error_not_a_missing_order(
+    shop: FakeWooCommerce, make_source: MakeSource
+) -> None:
+    order = shop.add_order()
+    source = make_source(shop, url=shop.url + "/blog")  # WordPress answers rest_no_route
+    with pytest.raises(WooCommerceError) as caught:
+        source.get_order(str(order["id"]))
+    assert caught.value.code == "rest_no_route"
+    with pytest.raises(WooCommerceError):
+        source.write_status(_paid(order))
+    assert shop.order(order["id"])["status"] == "on-hold"

@@ -283,7 +283,9 @@ class WooCommerceClient:
         try:
             data = self.request("GET", f"/orders/{order_id}").data
         except WooCommerceError as error:
-            if error.code in (INVALID_ORDER_ID, "rest_no_route") and error.http_status == 404:
+            # Only WooCommerce's own "no such order"; rest_no_route means a wrong url, which must
+            # not make every order look deleted.
+            if error.code == INVALID_ORDER_ID:
                 return None
             raise
         if not isinstance(data, dict):

@@ -97,12 +97,22 @@ class WooCommerceSource(OrderSource):
         result: list[Order | OrderProblem] = []
         for data in self.client.list_orders({"status": ",".join(statuses)}):
             parsed = self.parse(data)
-            # A status can be open for one payment code only (processing: COD); and orders of
-            # unmapped payment methods are not managed.
-            if isinstance(parsed, Order) and not self.mapping.is_open(parsed):
-                continue
-            result.append(parsed)
+            # A status can be open for one payment code only (processing: COD), and orders of
+            # unmapped payment methods are not managed; a broken order is only reported when its
+            # own status and method say it is open.
+            if isinstance(parsed, Order):
+                if self.mapping.is_open(parsed):
+                    result.append(parsed)
+            elif self._looks_open(data):
+                result.append(parsed)
         return result
+
+    def _looks_open(self, data: Any) -> bool:
+        method = data.get("payment_method") if isinstance(data, Mapping) else None
+        code = self.mapping.payment_methods.get(method) if isinstance(method, str) else None
+        if code is None:
+            return False
+        return data.get("status") in self.mapping.open_statuses.get(code, frozenset())
 
     def list_changed_since(self, since: datetime) -> list[Order | OrderProblem]:
         """Orders created or changed at or after ``since`` (naive means UTC), trashed ones too.
@@ -115,13 +125,16 @@ class WooCommerceSource(OrderSource):
         after = since.replace(microsecond=0) - timedelta(seconds=1)
         query = {"modified_after": after.isoformat(), "dates_are_gmt": "true"}
         seen: dict[str, Order | OrderProblem] = {}
+        nameless: list[Order | OrderProblem] = []
         for status in ("any", "trash"):
             for data in self.client.list_orders({**query, "status": status}):
                 parsed = self.parse(data)
-                seen[str(parsed.order_id if isinstance(parsed, OrderProblem) else parsed.id)] = (
-                    parsed
-                )
-        return list(seen.values())
+                key = parsed.id if isinstance(parsed, Order) else parsed.order_id
+                if key is None:
+                    nameless.append(parsed)
+                else:
+                    seen[key] = parsed
+        return [*seen.values(), *nameless]
 
     def get_order(self, order_id: str) -> Order | None:
         data = self.client.get_order(order_id)

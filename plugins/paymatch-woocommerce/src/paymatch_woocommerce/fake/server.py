@@ -52,6 +52,14 @@ PAID_STATUSES = ("processing", "completed")
 NEEDS_PAYMENT = ("pending", "failed")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _TRUE = {"true", "1", "yes"}
+_FAILURE_CODES = {
+    400: "rest_invalid_param",
+    401: "woocommerce_rest_authentication_error",
+    404: "rest_no_route",
+    429: "too_many_requests",
+    500: "internal_server_error",
+    503: "service_unavailable",
+}
 _BOOLEAN = {"true", "false", "1", "0", "yes", "no", ""}
 
 
@@ -184,6 +192,7 @@ class FakeWooCommerce:
         self.drop_from_listing: set[int] = set()
         """Orders counted in ``X-WP-Total`` but left out of the body (a broken plugin)."""
         self._failures: list[_Failure] = []
+        self._fail_all: int | None = None
         self._next_id = max(int(self.template.get("id", 0)), 100) + 1
         self._next_note = 1000
         self._next_webhook = 1
@@ -260,6 +269,12 @@ class FakeWooCommerce:
         with self._lock:
             self._failures.extend(_Failure(status, dict(headers or {}), body) for _ in range(count))
 
+    def fail_all(self, status: int | None) -> None:
+        """From now on every API request answers ``status`` with a WordPress error body
+        (``None`` ends it)."""
+        with self._lock:
+            self._fail_all = status
+
     def api_requests(
         self, method: str | None = None, path_suffix: str = ""
     ) -> list[RecordedRequest]:
@@ -335,6 +350,7 @@ class FakeWooCommerce:
             self.requests.clear()
             self.deliveries.clear()
             self._failures.clear()
+            self._fail_all = None
             self.on_list = None
 
     def order(self, order_id: int) -> dict[str, Any]:
@@ -460,7 +476,13 @@ class FakeWooCommerce:
 
     def _take_failure(self) -> _Failure | None:
         with self._lock:
-            return self._failures.pop(0) if self._failures else None
+            if self._failures:
+                return self._failures.pop(0)
+            if self._fail_all is not None:
+                code = _FAILURE_CODES.get(self._fail_all, "http_error")
+                body = {"code": code, "message": code, "data": {"status": self._fail_all}}
+                return _Failure(self._fail_all, {}, body)
+            return None
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
