@@ -34,6 +34,7 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -49,7 +50,12 @@ from paymatch.connectors.interfaces import (
 )
 from paymatch.core.errors import PluginError
 from paymatch.core.notifications import Notification
-from paymatch.rules.extensions import IgnoreRule, ReferencePattern, as_ignore_rule
+from paymatch.rules.extensions import (
+    FunctionIgnoreRule,
+    IgnoreRule,
+    ReferencePattern,
+    as_ignore_rule,
+)
 
 ENTRY_POINT_GROUP = "paymatch"
 LOAD_PLUGINS_ENV = "PAYMATCH_LOAD_PLUGINS"
@@ -92,7 +98,7 @@ class PluginOrigin:
 
     def describe(self) -> str:
         if self.distribution is None:
-            return "no distribution (registered at run time)"
+            return "registered at run time, no distribution"
         built_in = ", built in" if self.builtin else ""
         return f"distribution {self.distribution} {self.version}{built_in}"
 
@@ -133,12 +139,26 @@ class Registry:
     ignore_rules: Mapping[str, Registration[IgnoreRule]]
 
 
-def _label(obj: object) -> str:
-    if isinstance(obj, type):
-        return f"{obj.__module__}.{obj.__qualname__}"
+def _underlying(obj: object) -> object:
+    """What a registered object stands for: the module or function behind a wrapper."""
     if isinstance(obj, ModuleBankFormat):
-        return str(getattr(obj.module, "__name__", repr(obj.module)))
-    return repr(obj)
+        return obj.module
+    if isinstance(obj, FunctionIgnoreRule):
+        return obj.function
+    return obj
+
+
+def _label(obj: object) -> str:
+    """A short name for a registered object in messages: where it is defined."""
+    target = _underlying(obj)
+    if isinstance(target, ModuleType):
+        return target.__name__
+    if isinstance(target, ReferencePattern):
+        return f"pattern {target.regex.pattern!r}"
+    if not isinstance(target, type) and not callable(target):
+        target = type(target)
+    module = getattr(target, "__module__", "?")
+    return f"{module}.{getattr(target, '__qualname__', repr(target))}"
 
 
 def _canonical(name: str) -> str:
@@ -183,7 +203,8 @@ class PaymatchPluginManager(pluggy.PluginManager):
         try:
             registered = super().register(plugin, name)
         except pluggy.PluginValidationError as error:
-            raise PluginError(f"plugin {label!r} ({where}) is invalid: {error}") from error
+            detail = " ".join(str(error).split())
+            raise PluginError(f"plugin {label!r} ({where}) is invalid: {detail}") from error
         except ValueError as error:
             raise PluginError(f"plugin {label!r} ({where}) is registered twice: {error}") from error
         if registered is not None:
@@ -341,11 +362,11 @@ class PaymatchPluginManager(pluggy.PluginManager):
                 earlier = found.get(name)
                 if earlier is None:
                     found[name] = registration
-                elif earlier.obj is not obj:
+                elif _underlying(earlier.obj) is not _underlying(obj):
+                    first, second = sorted([earlier.describe(), registration.describe()])
                     raise DuplicateConnectorError(
-                        f"two {what}s are named {name!r}: {earlier.describe()} and "
-                        f"{registration.describe()}. Uninstall one, or block one with "
-                        f"{DISABLE_PLUGINS_ENV}=<plugin name>"
+                        f"two {what}s are named {name!r}: {first} and {second}. Uninstall "
+                        f"one, or block one with {DISABLE_PLUGINS_ENV}=<plugin name>"
                     )
         return dict(sorted(found.items()))
 

@@ -170,7 +170,7 @@ def as_ignore_rule(value: Any) -> IgnoreRule:
         )
     doc = (getattr(value, "__doc__", None) or "").strip().splitlines()
     return FunctionIgnoreRule(
-        value, name=name.lower().replace("_", "-"), description=doc[0] if doc else ""
+        value, name=name.strip("_").lower().replace("_", "-"), description=doc[0] if doc else ""
     )
 
 

@@ -88,6 +88,8 @@ class ExampleShop(OrderSource):
         return order
 
     def write_status(self, write: StatusWrite) -> WriteOutcome:
+        if write.status is None:
+            raise ConnectorError("no status to write for this order", connector=self.PLUGIN_NAME)
         current = self.get_order(write.order_id)
         if current is None:
             return WriteOutcome.NOT_OPEN
