@@ -15,6 +15,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paymatch import hookimpl
 from paymatch.cli.plugins import plugin_inventory
@@ -516,3 +518,15 @@ def test_registries_are_sorted_by_name(
 def test_plugins_inventory_is_json_serialisable() -> None:
     inventory = plugin_inventory(build_plugin_manager(environ={}))
     assert json.loads(json.dumps(inventory)) == inventory
+
+
+@given(st.permutations(["alpha", "beta", "gamma", "delta", "epsilon"]))
+@settings(max_examples=30, deadline=None)
+def test_what_is_registered_does_not_depend_on_the_order_of_plugins(order: list[str]) -> None:
+    manager = build_plugin_manager(entry_points=False, environ={})
+    for name in order:
+        pattern = ReferencePattern(name, rf"{name.upper()}-\d+", "order_number")
+        manager.register(_plugin("paymatch_register_reference_patterns", pattern), name=name)
+    registry = manager.registry.reference_patterns
+    assert list(registry) == sorted(order)
+    assert all(registry[name].plugin == name for name in order)

@@ -169,7 +169,8 @@ def parse_plugin_names(value: str | None) -> frozenset[str] | None:
     """The names in an allow/block-list variable; ``None`` if the variable is not set at all."""
     if value is None:
         return None
-    return frozenset(_canonical(part) for part in re.split(r"[,\s]+", value) if part.strip())
+    parts = (part.strip("\"'") for part in re.split(r"[,\s]+", value))
+    return frozenset(_canonical(part) for part in parts if part)
 
 
 def _matches(names: frozenset[str] | None, *candidates: str | None) -> bool:
