@@ -95,6 +95,25 @@ BROKEN = {
             "test_server_failures_are_transient[503]",
         },
     ),
+    "system error code dropped": (
+        """
+    def _request(self):
+        try:
+            super()._request()
+        except TransientConnectorError:
+            raise
+        except ConnectorError as error:
+            raise ConnectorError("failed", connector="fake", http_status=error.http_status)
+""",
+        {"test_client_errors_carry_the_system_code"},
+    ),
+    "e-mail not read": (
+        """
+    def _parse(self, record):
+        return super()._parse({**record, "email": None})
+""",
+        {"test_lists_every_open_order_across_pages", "test_gets_one_order"},
+    ),
     "unknown order raises instead of None": (
         """
     def get_order(self, order_id):
