@@ -6,6 +6,7 @@ from paymatch.core.errors import (
     InputError,
     MoneyError,
     PaymatchError,
+    PluginError,
     StatementError,
 )
 from paymatch.core.models import (
@@ -44,6 +45,7 @@ __all__ = [
     "Order",
     "PaymatchError",
     "PaymentCode",
+    "PluginError",
     "Posting",
     "Statement",
     "StatementError",
