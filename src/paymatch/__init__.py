@@ -1,6 +1,7 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
     InputError,
@@ -8,6 +9,7 @@ from paymatch.core.errors import (
     PaymatchError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -40,6 +42,9 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchError",
