@@ -110,3 +110,22 @@ class MatchConfig(BaseModel):
         if not isinstance(section, dict):
             raise ConfigError("[match] must be a table", where=str(path))
         return cls.from_mapping(section, where=str(path))
+
+
+def reference_markdown() -> str:
+    """The configuration reference (docs/matching.md), generated from the models."""
+    lines = ["| setting | default | meaning |", "|---|---|---|"]
+    for section, field in MatchConfig.model_fields.items():
+        model = field.default_factory() if field.default_factory else None  # type: ignore[call-arg]
+        if not isinstance(model, BaseModel):
+            continue
+        for name, setting in type(model).model_fields.items():
+            default = getattr(model, name)
+            if isinstance(default, frozenset | set):
+                shown = ", ".join(sorted(default))
+            elif isinstance(default, list):
+                shown = ", ".join(str(item) for item in default) or "(none)"
+            else:
+                shown = "(none)" if default is None else str(default)
+            lines.append(f"| `{section}.{name}` | {shown} | {setting.description or ''} |")
+    return "\n".join(lines) + "\n"
