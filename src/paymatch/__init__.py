@@ -1,6 +1,7 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
     InputError,
@@ -9,6 +10,7 @@ from paymatch.core.errors import (
     PluginError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -41,6 +43,9 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchError",
