@@ -17,6 +17,7 @@ from paymatch import (
     Posting,
 )
 from paymatch.rules import creditor_reference, payment_reference
+from paymatch.rules.extensions import ReferencePattern
 
 
 def order(id: str, **fields: Any) -> Order:
@@ -337,3 +338,18 @@ def test_bad_config_names_the_field(tmp_path: Path) -> None:
     path.write_text("[match]\nunknown = 1\n")
     with pytest.raises(ConfigError, match="unknown"):
         MatchConfig.from_toml(path)
+
+
+def test_reference_patterns_from_plugins() -> None:
+    amazon = ReferencePattern("amazon-order-id", r"\b(\d{3}-\d{7}-\d{7})\b", "order_number")
+    orders = [
+        order("a1", number="302-1234567-1234567", amount="23.00", customer_name="A"),
+        order("a2", invoice_number="30212345671234567", amount="23.00", customer_name="B"),
+    ]
+    text = "Amazon 302-1234567-1234567"
+    (plain,) = Matcher().match([posting(amount="23.00", remittance=text)], orders)
+    assert plain.decision is DecisionKind.SUGGESTED  # the key fits both orders' references
+    (decision,) = Matcher(reference_patterns=[amazon]).match(
+        [posting(amount="23.00", remittance=text)], orders
+    )
+    assert assigned(decision) == [("a1", Decimal("23.00"))]

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from paymatch import Posting
+from paymatch.rules.extensions import as_ignore_rule
 from paymatch.rules.ignore import IgnoreChecker, IgnoreRules
 
 
@@ -42,8 +43,14 @@ def test_keywords_patterns_ibans_names_amounts() -> None:
 
 
 def test_extra_rules_from_plugins() -> None:
-    checker = IgnoreChecker(IgnoreRules(), [lambda p: "test" if "TEST" in p.remittance else None])
-    assert checker.reason(posting(remittance="TEST")) == "test"
+    def test_postings(posting: Posting) -> str | None:
+        return "a test booking" if "TEST" in posting.remittance else None
+
+    checker = IgnoreChecker(IgnoreRules(), [as_ignore_rule(test_postings)])
+    assert (
+        checker.reason(posting(remittance="TEST")) == "a test booking (ignore rule test-postings)"
+    )
+    assert checker.reason(posting(remittance="Bestellung")) is None
 
 
 def test_bad_regex_is_a_clear_error() -> None:

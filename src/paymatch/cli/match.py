@@ -80,7 +80,7 @@ def match_command(
     config = MatchConfig.from_toml(config_path) if config_path else MatchConfig()
     orders = read_orders(orders_path)
     postings = read_postings(postings_path)
-    decisions = Matcher(config).match(postings, orders, history=_history(history_path))
+    decisions = Matcher.with_plugins(config).match(postings, orders, history=_history(history_path))
     write_json_lines(decisions, out_path)
     counts = Counter(decision.decision.value for decision in decisions)
     summary = ", ".join(

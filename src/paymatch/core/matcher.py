@@ -33,17 +33,39 @@ from paymatch.core.models import (
 from paymatch.core.money import currency_exponent
 from paymatch.core.order_index import OrderIndex
 from paymatch.core.scoring import Hypothesis, Scorer
-from paymatch.rules.ignore import IgnoreChecker, IgnoreRule
+from paymatch.rules.extensions import IgnoreRule, ReferencePattern
+from paymatch.rules.ignore import IgnoreChecker
 
 
 class Matcher:
-    """Matches postings to open orders. Holds the configuration and extra ignore rules."""
+    """Matches postings to open orders.
+
+    ``ignore_rules`` and ``reference_patterns`` extend the built-in rules, typically with what
+    plugins register (``paymatch.connectors.plugins.ignore_rules()`` and
+    ``reference_patterns()``; :meth:`with_plugins` passes both).
+    """
 
     def __init__(
-        self, config: MatchConfig | None = None, *, ignore_rules: Iterable[IgnoreRule] = ()
+        self,
+        config: MatchConfig | None = None,
+        *,
+        ignore_rules: Iterable[IgnoreRule] = (),
+        reference_patterns: Iterable[ReferencePattern] = (),
     ) -> None:
         self.config = config or MatchConfig()
         self._ignore = IgnoreChecker(self.config.ignore, ignore_rules)
+        self._patterns = tuple(reference_patterns)
+
+    @classmethod
+    def with_plugins(cls, config: MatchConfig | None = None) -> Matcher:
+        """A matcher with the ignore rules and reference patterns of the installed plugins."""
+        from paymatch.connectors import plugins  # noqa: PLC0415 - core does not load plugins itself
+
+        return cls(
+            config,
+            ignore_rules=plugins.ignore_rules(),
+            reference_patterns=plugins.reference_patterns(),
+        )
 
     def index(
         self, orders: Iterable[Order], *, history: Mapping[str, Iterable[str]] | None = None
@@ -53,7 +75,7 @@ class Matcher:
         ``history`` maps a payer IBAN to the customer numbers it paid before (in addition to each
         order's ``known_ibans``).
         """
-        return MatchIndex(self.config, self._ignore, orders, history)
+        return MatchIndex(self.config, self._ignore, self._patterns, orders, history)
 
     def match(
         self,
@@ -73,6 +95,7 @@ class MatchIndex:
         self,
         config: MatchConfig,
         ignore: IgnoreChecker,
+        patterns: tuple[ReferencePattern, ...],
         orders: Iterable[Order],
         history: Mapping[str, Iterable[str]] | None,
     ) -> None:
@@ -81,7 +104,7 @@ class MatchIndex:
         self._orders = OrderIndex(config, history)
         for order in orders:
             self._orders.add(order)
-        self._scorer = Scorer(self._orders)
+        self._scorer = Scorer(self._orders, patterns)
 
     # -- keeping the index current ------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from paymatch.core.money import currency_exponent, quantize, to_minor_units
 from paymatch.core.order_index import Details, OrderEntry, OrderIndex
 from paymatch.rules import amounts, creditor_reference, dates, parties, payment_reference
 from paymatch.rules.collective import subsets_with_sum
+from paymatch.rules.extensions import ReferencePattern
 from paymatch.rules.references import (
     ReferenceKind,
     TextReference,
@@ -37,6 +38,8 @@ from paymatch.rules.references import (
     near_miss,
     near_miss_variants,
     near_miss_weight,
+    reference_key,
+    reference_prefix,
     scan,
 )
 
@@ -60,7 +63,14 @@ class PostingView:
     foreign: bool
 
     @classmethod
-    def of(cls, posting: Posting, config: MatchConfig, *, own_references: bool) -> PostingView:
+    def of(
+        cls,
+        posting: Posting,
+        config: MatchConfig,
+        *,
+        own_references: bool,
+        patterns: tuple[ReferencePattern, ...] = (),
+    ) -> PostingView:
         text = posting.remittance
         if posting.end_to_end_id:
             text = f"{text} {posting.end_to_end_id}"
@@ -68,6 +78,8 @@ class PostingView:
         own: list[str] = []
         if own_references:
             own = payment_reference.find_in_text(text)
+        if patterns:
+            references = _with_patterns(text, references, patterns, own)
         if "rf" in text.lower():
             own += creditor_reference.find_in_text(text)
         structured = posting.creditor_reference
@@ -152,9 +164,10 @@ _Assignable = Callable[[list[Hypothesis]], bool]
 class Scorer:
     """Evaluates postings against an :class:`OrderIndex`."""
 
-    def __init__(self, index: OrderIndex) -> None:
+    def __init__(self, index: OrderIndex, patterns: tuple[ReferencePattern, ...] = ()) -> None:
         self.index = index
         self.config = index.config
+        self.patterns = patterns
 
     def evaluate(self, posting: Posting, *, assignable: _Assignable) -> list[Hypothesis]:
         """Every hypothesis worth considering, most likely first, with probabilities.
@@ -163,7 +176,9 @@ class Scorer:
         do not, the orders found by amount alone are weighed too.
         """
         index, config = self.index, self.config
-        view = PostingView.of(posting, config, own_references=bool(index.by_own_reference))
+        view = PostingView.of(
+            posting, config, own_references=bool(index.by_own_reference), patterns=self.patterns
+        )
         primary = self._primary(view)
         secondary = self._secondary(view, primary)
         if not primary and not secondary:
@@ -219,6 +234,8 @@ class Scorer:
         exact_hit = False
         for written in view.references:
             for entry, kind in index.by_key.get(written.key, ()):
+                if written.kind is not None and kind is not written.kind:
+                    continue
                 candidate = take(entry, named=kind is not ReferenceKind.CUSTOMER_NUMBER)
                 if candidate is None:
                     continue
@@ -235,7 +252,7 @@ class Scorer:
                 evidence = (
                     EvidenceKind.REFERENCE,
                     weight,
-                    f"{kind} {value} found in the remittance text{shown}",
+                    f"{kind.label} {value} found in the remittance text{shown}",
                 )
                 if kind is ReferenceKind.CUSTOMER_NUMBER:
                     known = candidate.customer_number
@@ -278,8 +295,8 @@ class Scorer:
                         candidate.reference = (
                             EvidenceKind.REFERENCE_NEAR,
                             weight,
-                            f"{kind} {value} is one typo away from {written.written!r} in the "
-                            f"text ({how})",
+                            f"{kind.label} {value} is one typo away from "
+                            f"{written.written!r} in the text ({how})",
                         )
 
     def _name_candidates(
@@ -541,7 +558,8 @@ class Scorer:
                 return (
                     EvidenceKind.REFERENCE_NEAR,
                     weight,
-                    f"{kind} {value} is one typo away from {written.written!r} in the text ({how})",
+                    f"{kind.label} {value} is one typo away from {written.written!r} in the text "
+                    f"({how})",
                 )
         return None
 
@@ -662,6 +680,29 @@ class Scorer:
                     _collective(chosen, posting.amount, evidence, prior, party[0] + amount_weight)
                 )
         return result
+
+
+def _with_patterns(
+    text: str,
+    references: tuple[TextReference, ...],
+    patterns: tuple[ReferencePattern, ...],
+    own: list[str],
+) -> tuple[TextReference, ...]:
+    """Add what plugins' reference patterns find; where a pattern says what a number is, the
+    same number found by the generic scan is dropped (the pattern knows better)."""
+    typed: dict[str, TextReference] = {}
+    for pattern in patterns:
+        for value in pattern.findall(text):
+            if pattern.refers_to is ReferenceKind.PAYMENT_REFERENCE:
+                own.append("".join(value.split()).upper())
+                continue
+            key = reference_key(value)
+            if key is not None:
+                typed[key] = TextReference(
+                    key, value, reference_prefix(value), True, pattern.refers_to
+                )
+    generic = tuple(reference for reference in references if reference.key not in typed)
+    return generic + tuple(typed.values())
 
 
 def _written_value(details: Details, key: str, kind: ReferenceKind) -> tuple[str, str]:

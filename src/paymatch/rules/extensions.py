@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from enum import StrEnum
 from typing import Any
 
 import attrs
 
 from paymatch.core.models import Posting
+from paymatch.rules.references import ReferenceKind
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
@@ -26,30 +26,6 @@ def _check_name(_instance: object, _attribute: object, value: str) -> None:
             f"name {value!r} must be lower case letters, digits, '_', '.' or '-' "
             "(it names the rule in every decision it explains)"
         )
-
-
-class ReferenceKind(StrEnum):
-    """What a reference found in remittance text refers to, i.e. which order field it is."""
-
-    ORDER_NUMBER = "order_number"
-    INVOICE_NUMBER = "invoice_number"
-    CUSTOMER_NUMBER = "customer_number"
-    PAYMENT_REFERENCE = "payment_reference"
-    """A reference paymatch (or the merchant) issued for the order, e.g. on payment information."""
-
-    @property
-    def order_field(self) -> str:
-        """The :class:`~paymatch.core.models.Order` attribute this kind of reference is matched
-        against."""
-        return _ORDER_FIELDS[self]
-
-
-_ORDER_FIELDS = {
-    ReferenceKind.ORDER_NUMBER: "number",
-    ReferenceKind.INVOICE_NUMBER: "invoice_number",
-    ReferenceKind.CUSTOMER_NUMBER: "customer_number",
-    ReferenceKind.PAYMENT_REFERENCE: "payment_reference",
-}
 
 
 def _compile(value: re.Pattern[str] | str) -> re.Pattern[str]:

@@ -10,12 +10,13 @@ reason; it is never assigned.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
 from paymatch.core.models import Posting
+from paymatch.rules.extensions import IgnoreRule, first_ignore_verdict
 from paymatch.rules.parties import normalize_name
 
 DEFAULT_PAYMENT_SERVICE_PROVIDERS = (
@@ -62,12 +63,9 @@ class IgnoreRules(BaseModel):
     max_amount: Decimal | None = Field(None, description="Ignore credits above this amount.")
 
 
-# An extra rule from a plugin: the reason to ignore the posting, or None.
-IgnoreRule = Callable[[Posting], str | None]
-
-
 class IgnoreChecker:
-    """The compiled form of :class:`IgnoreRules` plus extra rules; :meth:`reason` is the check."""
+    """The compiled form of :class:`IgnoreRules` plus extra rules (from plugins, see
+    :mod:`paymatch.rules.extensions`); :meth:`reason` is the check."""
 
     def __init__(self, rules: IgnoreRules, extra: Iterable[IgnoreRule] = ()) -> None:
         self._keywords = [keyword.casefold() for keyword in rules.keywords if keyword.strip()]
@@ -84,7 +82,7 @@ class IgnoreChecker:
             words[0] for _, words in self._providers if words
         }
         self._min, self._max = rules.min_amount, rules.max_amount
-        self._extra = list(extra)
+        self._extra = sorted(extra, key=lambda rule: rule.name)
 
     def reason(self, posting: Posting) -> str | None:
         """Why ``posting`` is ignored, or ``None``."""
@@ -110,10 +108,9 @@ class IgnoreChecker:
             return f"amount below the ignore limit {self._min}"
         if self._max is not None and posting.amount > self._max:
             return f"amount above the ignore limit {self._max}"
-        for rule in self._extra:
-            reason = rule(posting)
-            if reason:
-                return reason
+        verdict = first_ignore_verdict(self._extra, posting)
+        if verdict is not None:
+            return f"{verdict.reason} (ignore rule {verdict.rule})"
         return None
 
 

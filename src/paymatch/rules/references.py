@@ -28,9 +28,23 @@ from pydantic import BaseModel, Field
 
 
 class ReferenceKind(StrEnum):
-    ORDER_NUMBER = "order number"
-    INVOICE_NUMBER = "invoice number"
-    CUSTOMER_NUMBER = "customer number"
+    """What a reference refers to: which field of the order it is compared with."""
+
+    ORDER_NUMBER = "order_number"
+    INVOICE_NUMBER = "invoice_number"
+    CUSTOMER_NUMBER = "customer_number"
+    PAYMENT_REFERENCE = "payment_reference"
+    """A reference paymatch (or the merchant) issued for the order, e.g. on payment information."""
+
+    @property
+    def order_field(self) -> str:
+        """The :class:`~paymatch.core.models.Order` attribute this kind is matched against."""
+        return "number" if self is ReferenceKind.ORDER_NUMBER else self.value
+
+    @property
+    def label(self) -> str:
+        """How evidence sentences name it: ``order number``."""
+        return self.value.replace("_", " ")
 
 
 class ReferenceRules(BaseModel):
@@ -128,6 +142,8 @@ class TextReference:
     """Letters written right before or at the start of the number (``SW``, ``RE``)."""
     anchored: bool
     """A reference word or ``#`` stands right before it."""
+    kind: ReferenceKind | None = None
+    """Only compared with order references of this kind (a plugin's pattern says which)."""
 
 
 def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
