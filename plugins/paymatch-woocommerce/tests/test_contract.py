@@ -12,10 +12,9 @@ from paymatch_woocommerce import WooCommerceSource
 from paymatch_woocommerce.fake import FakeWooCommerce
 
 from paymatch import PaymentCode
+from paymatch.testing import OrderSourceContract, OrderSourceHarness, SeedOrder, SeedState
 
 from .conftest import CONSUMER_KEY, CONSUMER_SECRET
-
-testing = pytest.importorskip("paymatch.testing", reason="paymatch.testing not installed")
 
 _METHODS = {
     PaymentCode.PREPAYMENT: "bacs",
@@ -28,7 +27,7 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
 
 
-class WooCommerceHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-defined]
+class WooCommerceHarness(OrderSourceHarness):
     page_size = 3
     payment_codes = (PaymentCode.PREPAYMENT, PaymentCode.INVOICE, PaymentCode.COD)
     secrets = (CONSUMER_KEY, CONSUMER_SECRET)
@@ -49,8 +48,12 @@ class WooCommerceHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-
             backoff_base=0,
         )
 
-    def add_order(self, seed: Any) -> str:
-        status = {"open": "on-hold", "paid": "processing", "cancelled": "cancelled"}[seed.state]
+    def add_order(self, seed: SeedOrder) -> str:
+        status = {
+            SeedState.OPEN: "on-hold",
+            SeedState.PAID: "processing",
+            SeedState.CANCELLED: "cancelled",
+        }[seed.state]
         if seed.payment_code is PaymentCode.COD and status == "processing":
             status = "completed"  # COD is open while processing; paid means completed
         first, _, last = seed.customer_name.partition(" ")
@@ -79,7 +82,7 @@ class WooCommerceHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-
         self.shop.fail_all(status)
 
 
-class TestWooCommerceContract(testing.OrderSourceContract):  # type: ignore[misc,name-defined]
+class TestWooCommerceContract(OrderSourceContract):
     @pytest.fixture(params=["https-basic", "http-oauth1"])
     def harness(
         self,
