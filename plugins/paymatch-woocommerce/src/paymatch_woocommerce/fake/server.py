@@ -789,7 +789,8 @@ def _auth_error(error: AuthError) -> ApiError:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeWooCommerce
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16  # one write per response (flushed after each request), no ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
