@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from paymatch_shopware import ShopwareSource
-from paymatch_shopware.fake import FakeShopware, shopware_time
+from paymatch_shopware.fake import FakeShopware, ManualClock, shopware_time
+from paymatch_shopware.fake.jsontext import clone
 
 FIXTURE = "shopware-payment-fixture.json"
 HANDLERS = "Shopware\\Core\\Checkout\\Payment\\Cart\\PaymentHandler\\"
@@ -26,19 +27,6 @@ METHODS = {
     "cod": ("payment_cashpayment", HANDLERS + "CashPayment", "Cash on delivery"),
     "debit": ("payment_debitpayment", HANDLERS + "DebitPayment", "Direct Debit"),
 }
-
-
-class FakeClock:
-    """Monotonic seconds that only move when told to (shared by the client and the fake)."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class WallClock:
@@ -67,8 +55,8 @@ def fixture_order(fixture_document: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
@@ -77,27 +65,20 @@ def wall() -> WallClock:
 
 
 @pytest.fixture
-def sleeps(clock: FakeClock) -> list[float]:
-    return []
+def sleeps(clock: ManualClock) -> list[float]:
+    """Every wait the connector asked for, in seconds."""
+    return clock.sleeps
 
 
 @pytest.fixture
-def fake(clock: FakeClock, wall: WallClock) -> Iterator[FakeShopware]:
+def fake(clock: ManualClock, wall: WallClock) -> Iterator[FakeShopware]:
     with FakeShopware(clock=clock, now=wall) as server:
         yield server
 
 
-def _sleeper(clock: FakeClock, sleeps: list[float]) -> Callable[[float], None]:
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        clock.advance(seconds)
-
-    return sleep
-
-
 @pytest.fixture
 def connect(
-    fake: FakeShopware, clock: FakeClock, sleeps: list[float]
+    fake: FakeShopware, clock: ManualClock, sleeps: list[float]
 ) -> Iterator[Callable[..., ShopwareSource]]:
     """Build a connector for the fake; settings may be overridden. Waiting is instant."""
     made: list[ShopwareSource] = []
@@ -107,7 +88,7 @@ def connect(
         source = ShopwareSource(
             server.settings(**overrides),
             clock=clock,
-            sleep=_sleeper(clock, sleeps),
+            sleep=clock.sleep,
             rng=random.Random(7),
         )
         made.append(source)
@@ -145,7 +126,7 @@ class OrderFactory:
         documents: list[dict[str, Any]] | None = None,
         extra_transactions: Sequence[tuple[str, datetime]] = (),
     ) -> dict[str, Any]:
-        order = copy.deepcopy(self.template)
+        order = clone(self.template)
         order_id = uuid.uuid4().hex
         created = created_at or self.wall()
         self.wall.advance(seconds=1)
@@ -164,7 +145,8 @@ class OrderFactory:
         order["price"].update(netPrice=value, totalPrice=value, positionPrice=value, rawTotal=value)
         order["currency"]["isoCode"] = currency
         order["currency"]["shortName"] = currency
-        order["orderCustomer"]["id"] = order["orderCustomer"]["_uniqueIdentifier"] = uuid.uuid4().hex
+        customer_id = uuid.uuid4().hex
+        order["orderCustomer"].update(id=customer_id, _uniqueIdentifier=customer_id)
         order["orderCustomer"]["orderId"] = order_id
         if email is not None:
             order["orderCustomer"]["email"] = email
@@ -173,10 +155,21 @@ class OrderFactory:
         order["stateMachineState"]["technicalName"] = order_state
         order["documents"] = documents
         base = order["transactions"][0]
-        transactions = [self._transaction(base, order_id, value, method, state, created)]
+        transactions = [
+            self._transaction(
+                base, order_id=order_id, value=value, method=method, state=state, created=created
+            )
+        ]
         for extra_state, extra_created in extra_transactions:
             transactions.append(
-                self._transaction(base, order_id, value, method, extra_state, extra_created)
+                self._transaction(
+                    base,
+                    order_id=order_id,
+                    value=value,
+                    method=method,
+                    state=extra_state,
+                    created=extra_created,
+                )
             )
         order["transactions"] = transactions
         return order
@@ -190,13 +183,14 @@ class OrderFactory:
     def _transaction(
         self,
         base: dict[str, Any],
+        *,
         order_id: str,
         value: Decimal,
         method: str,
         state: str,
         created: datetime,
     ) -> dict[str, Any]:
-        transaction = copy.deepcopy(base)
+        transaction = clone(base)
         transaction_id = uuid.uuid4().hex
         transaction.update(
             id=transaction_id,
@@ -218,4 +212,3 @@ class OrderFactory:
 @pytest.fixture
 def make_order(fixture_order: dict[str, Any], wall: WallClock) -> OrderFactory:
     return OrderFactory(fixture_order, wall)
-

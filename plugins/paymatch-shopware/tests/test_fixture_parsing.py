@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from paymatch import Order
-from paymatch.connectors.interfaces import OrderProblem
 from paymatch_shopware import ShopwareSource, default_mapping
 from paymatch_shopware.criteria import ORDER_INCLUDES, search_body
 from paymatch_shopware.fake import FakeShopware
 from paymatch_shopware.orders import parse_order
+
+from paymatch import Order
+from paymatch.connectors.interfaces import OrderProblem
 
 
 def _expected(order: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +61,8 @@ def test_the_real_payload_parses_exactly(fixture_order: dict[str, Any]) -> None:
     assert _facts(order) == _expected(fixture_order)
     assert isinstance(order.amount, Decimal)
     assert order.source == "shop"
-    assert payload is not None and payload.active_transaction() is not None
+    assert payload is not None
+    assert payload.active_transaction() is not None
 
 
 def test_the_fake_serves_the_payload_and_the_connector_reads_it(
@@ -123,7 +125,8 @@ def test_a_float_amount_is_refused_not_rounded(fixture_order: dict[str, Any]) ->
     float_payload["amountTotal"] = 395.01
     _, item = parse_order(float_payload, default_mapping(), "shop")
     assert isinstance(item, OrderProblem)
-    assert "amountTotal" in item.reason and "float" in item.reason
+    assert "amountTotal" in item.reason
+    assert "float" in item.reason
 
 
 def test_spec_file_is_read_from_shared_not_copied(connector_specs: Path) -> None:

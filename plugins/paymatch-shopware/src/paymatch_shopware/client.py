@@ -94,7 +94,8 @@ class ShopwareClient:
         self._http = httpx.Client(
             base_url=settings.url,
             timeout=httpx.Timeout(settings.timeout),
-            verify=settings.verify,
+            # Plain http has no TLS to verify; skipping it saves loading the CA bundle.
+            verify=settings.verify if settings.url.startswith("https://") else False,
             transport=transport,
             follow_redirects=False,
             headers={"Accept": _JSON, "User-Agent": f"paymatch-shopware/{_VERSION}"},

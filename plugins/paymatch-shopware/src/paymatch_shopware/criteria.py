@@ -61,7 +61,7 @@ ORDER_INCLUDES: dict[str, list[str]] = {
     "document_type": ["technicalName"],
 }
 
-# Sorting for keyset paging: createdAt never changes, id breaks ties.
+# Sorting for keyset paging: createdAt never changes; id makes the order total.
 KEYSET_SORT: list[dict[str, str]] = [
     {"field": "createdAt", "order": "ASC"},
     {"field": "id", "order": "ASC"},
@@ -132,6 +132,28 @@ def changed_since_filter(since: datetime) -> list[Filter]:
             ],
         }
     ]
+
+
+def after(cursor: str | None, seen_at_cursor: Sequence[str]) -> list[Filter]:
+    """The keyset condition of the next page: createdAt >= cursor, minus what was seen there.
+
+    Ids are compared with ``equalsAny`` (which Shopware converts to binary ids); a range on ids
+    would compare hex text with binary columns.
+    """
+    if cursor is None:
+        return []
+    condition: list[Filter] = [
+        {"type": "range", "field": "createdAt", "parameters": {"gte": cursor}}
+    ]
+    if seen_at_cursor:
+        condition.append(
+            {
+                "type": "not",
+                "operator": "or",
+                "queries": [{"type": "equalsAny", "field": "id", "value": list(seen_at_cursor)}],
+            }
+        )
+    return condition
 
 
 def by_id_filter(order_id: str) -> list[Filter]:

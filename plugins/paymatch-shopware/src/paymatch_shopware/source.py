@@ -213,59 +213,38 @@ class ShopwareSource(OrderSource):
             ) from None
 
     def _search_all(self, filters: Sequence[criteria.Filter]) -> list[dict[str, Any]]:
-        """All orders matching ``filters``, paged by (createdAt, id) instead of by offset.
+        """All orders matching ``filters``, paged by a (createdAt, id) cursor instead of by offset.
 
         Offset paging skips an order whenever an earlier one leaves the result between two pages
-        (it gets paid, say). Here each page asks for ``createdAt >= last seen``: orders leaving
-        move nothing, orders created meanwhile come at the end. Orders already seen are dropped.
-        A run of more orders with one identical createdAt than fit on a page is read by offset.
+        (it gets paid, say). Here each page asks for "createdAt at or after the last one seen,
+        minus the orders already seen at that instant": orders leaving move nothing, orders
+        created meanwhile come at the end, and orders sharing one createdAt are all read.
         """
         limit = self.settings.page_size
         rows: list[dict[str, Any]] = []
         seen: set[str] = set()
         cursor: str | None = None
-        inclusive = True
+        seen_at_cursor: list[str] = []
         while True:
-            extra = []
-            if cursor is not None:
-                bound = "gte" if inclusive else "gt"
-                extra.append({"type": "range", "field": "createdAt", "parameters": {bound: cursor}})
-            page = self._client.search_orders(
-                criteria.search_body(filters, limit=limit, extra=extra)
+            body = criteria.search_body(
+                filters, limit=limit, extra=criteria.after(cursor, seen_at_cursor)
             )
+            page = self._client.search_orders(body)
             fresh = _take_new(page.data, seen)
             rows.extend(fresh)
             if page.total <= len(page.data):
                 return rows
-            if not page.data:
+            if not fresh:
                 raise ShopwareResponseError(
-                    f"order search: total {page.total} but an empty page; the result is incomplete"
+                    f"order search: {page.total} orders announced, but the page brought no new "
+                    "one; the result would be incomplete"
                 )
             last = _created_at(page.data[-1])
-            if fresh and last != cursor:
-                cursor, inclusive = last, True
-                continue
-            if not inclusive:
-                raise ShopwareResponseError("order search: paging made no progress")
-            # A full page of one createdAt: read that instant by offset, then move past it.
-            rows.extend(self._same_instant(filters, last, seen))
-            cursor, inclusive = last, False
-
-    def _same_instant(
-        self, filters: Sequence[criteria.Filter], instant: str, seen: set[str]
-    ) -> list[dict[str, Any]]:
-        limit = self.settings.page_size
-        same = [{"type": "equals", "field": "createdAt", "value": instant}]
-        rows: list[dict[str, Any]] = []
-        page_number = 1
-        while True:
-            body = criteria.search_body(filters, limit=limit, extra=same)
-            body["page"] = page_number
-            page = self._client.search_orders(body)
-            rows.extend(_take_new(page.data, seen))
-            if not page.data or page_number * limit >= page.total:
-                return rows
-            page_number += 1
+            at_last = [str(row["id"]) for row in page.data if _created_at(row) == last]
+            if last == cursor:
+                seen_at_cursor.extend(at_last)
+            else:
+                cursor, seen_at_cursor = last, at_last
 
 
 def _validated(settings: ShopwareSettings | Mapping[str, Any]) -> ShopwareSettings:

@@ -11,6 +11,7 @@ Start it, seed it with serialized orders (the shape Shopware sends) and point th
 See :mod:`paymatch_shopware.fake.server` for what it reproduces.
 """
 
+from paymatch_shopware.fake.clock import ManualClock
 from paymatch_shopware.fake.server import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_CLIENT_SECRET",
     "FakeShopware",
     "HistoryEntry",
+    "ManualClock",
     "RecordedRequest",
     "TransactionStateMachine",
     "negotiate",

@@ -18,6 +18,17 @@ def dumps(value: Any) -> str:
     return "".join(parts)
 
 
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON-like value (much faster than ``copy.deepcopy``); floats refused."""
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    if isinstance(value, float):
+        raise TypeError("the fake keeps numbers as Decimal, never float")
+    return value
+
+
 def loads(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
 

@@ -14,13 +14,14 @@ includes, following Shopware's ``RequestCriteriaBuilder`` and DAL semantics.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from paymatch_shopware.fake.jsontext import clone
 
 MAX_LIMIT = 500
 
@@ -504,12 +505,12 @@ def shape(entity: dict[str, Any], criteria: Criteria, alias: str) -> dict[str, A
     """A copy of ``entity`` with unrequested associations unloaded and nested criteria applied."""
     known = ASSOCIATIONS.get(alias)
     if known is None:
-        return copy.deepcopy(entity)
+        return clone(entity)  # type: ignore[no-any-return]
     out: dict[str, Any] = {}
     for name, value in entity.items():
         target = known.get(name)
         if target is None:
-            out[name] = copy.deepcopy(value)
+            out[name] = clone(value)
             continue
         nested = criteria.associations.get(name)
         if nested is None and name in AUTOLOADED.get(alias, frozenset()):

@@ -175,7 +175,9 @@ class FakeShopware:
         if self._ssl_context is not None:
             server.socket = self._ssl_context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-shopware")
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-shopware"
+        )
         self._thread.daemon = True
         self._thread.start()
         return self
@@ -215,8 +217,7 @@ class FakeShopware:
 
         States are normalised to this fake's state entities by their technical names.
         """
-        data = copy.deepcopy(dict(order))
-        _refuse_floats(data)
+        data = jsontext.clone(dict(order))
         order_id = data.get("id")
         if not isinstance(order_id, str) or not _HEX32.fullmatch(order_id):
             raise ValueError(f"order id {order_id!r} is not a lowercase hex32 id")
@@ -234,7 +235,7 @@ class FakeShopware:
 
     def order(self, order_id: str) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._orders[order_id])
+            return jsontext.clone(self._orders[order_id])  # type: ignore[no-any-return]
 
     def remove_order(self, order_id: str) -> None:
         with self._lock:
@@ -260,8 +261,7 @@ class FakeShopware:
     def update_order(self, order_id: str, **fields: Any) -> None:
         with self._lock:
             order = self._orders[order_id]
-            order.update(copy.deepcopy(fields))
-            _refuse_floats(order)
+            order.update(jsontext.clone(fields))
             order["updatedAt"] = shopware_time(self.now())
 
     # -- faults ---------------------------------------------------------------------------------
@@ -327,7 +327,8 @@ class FakeShopware:
                     return fault
         return None
 
-    def _handle(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> _Answer:
+    def _record(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Any:
+        """Keep the request for the test to inspect; returns its parsed body."""
         body: Any = None
         content_type = headers.get("content-type", "").split(";")[0].strip()
         if raw:
@@ -340,6 +341,9 @@ class FakeShopware:
                     body = raw.decode(errors="replace")
         with self._lock:
             self.requests.append(RecordedRequest(method, path, dict(headers), body))
+        return body
+
+    def _handle(self, method: str, path: str, headers: dict[str, str], body: Any) -> _Answer:
         if path == "/api/oauth/token" and method == "POST":
             return self._token(body)
         refused = self._check_bearer(headers.get("authorization"))
@@ -454,9 +458,7 @@ class FakeShopware:
             current = transaction["stateMachineState"]["technicalName"]
             try:
                 if action in self.refuse_actions:
-                    raise IllegalTransition(
-                        [row.action for row in self.machine.available(current)]
-                    )
+                    raise IllegalTransition([row.action for row in self.machine.available(current)])
                 destination = self.machine.destination(current, action)
             except UnnecessaryTransition:
                 return _Answer(200, JSON, jsontext.dumps(transaction["stateMachineState"]))
@@ -622,20 +624,11 @@ def _technical(entity: Mapping[str, Any]) -> str:
     return str(state["technicalName"])
 
 
-def _refuse_floats(value: Any) -> None:
-    if isinstance(value, float):
-        raise TypeError("amounts must be Decimal (parse the fixture with parse_float=Decimal)")
-    if isinstance(value, dict):
-        for item in value.values():
-            _refuse_floats(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_floats(item)
-
-
 def _handler_for(fake: FakeShopware) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+        wbufsize = 1 << 16  # headers and body leave in one write (flushed after each request)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: tests read :attr:`FakeShopware.requests` instead."""
@@ -657,6 +650,7 @@ def _handler_for(fake: FakeShopware) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path
             headers = {key.lower(): value for key, value in self.headers.items()}
+            body = fake._record(method, path, headers, raw)
             fault = fake._take_fault(method, path)
             if fault is not None and fault.kind == "drop":
                 self.close_connection = True
@@ -673,7 +667,7 @@ def _handler_for(fake: FakeShopware) -> type[BaseHTTPRequestHandler]:
                 )
             else:
                 try:
-                    answer = fake._handle(method, path, headers, raw)
+                    answer = fake._handle(method, path, headers, body)
                 except Exception as error:  # the fake must answer, like Shopware's error handler
                     answer = _errors(500, [_error_item(500, "0", f"fake failed: {error!r}")])
             payload = answer.text.encode()
