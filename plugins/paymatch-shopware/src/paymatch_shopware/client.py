@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -94,8 +95,7 @@ class ShopwareClient:
         self._http = httpx.Client(
             base_url=settings.url,
             timeout=httpx.Timeout(settings.timeout),
-            # Plain http has no TLS to verify; skipping it saves loading the CA bundle.
-            verify=settings.verify if settings.url.startswith("https://") else False,
+            verify=_verification(settings),
             transport=transport,
             follow_redirects=False,
             headers={"Accept": _JSON, "User-Agent": f"paymatch-shopware/{_VERSION}"},
@@ -330,6 +330,17 @@ class ShopwareClient:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def _verification(settings: ShopwareSettings) -> ssl.SSLContext | bool:
+    if not settings.url.startswith("https://"):
+        return False  # plain http has no TLS to verify; this saves loading the CA bundle
+    if isinstance(settings.verify, str):
+        path = Path(settings.verify)
+        if path.is_dir():
+            return ssl.create_default_context(capath=str(path))
+        return ssl.create_default_context(cafile=str(path))
+    return settings.verify
 
 
 def _is_transient(error: httpx.TransportError) -> bool:

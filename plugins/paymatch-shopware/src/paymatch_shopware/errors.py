@@ -69,8 +69,11 @@ class UnsupportedWriteError(ShopwareError):
     """paymatch asked for a write this shop's mapping has no status for."""
 
 
-class ShopwareTransientError(TransientConnectorError):
-    """Still failing after the client's own retries (timeouts, 429, 5xx): try again later."""
+class ShopwareTransientError(ShopwareError, TransientConnectorError):
+    """Still failing after the client's own retries (timeouts, 429, 5xx): try again later.
+
+    ``retry_after`` is the wait the shop last asked for, if it named one.
+    """
 
     def __init__(
         self,
@@ -83,4 +86,4 @@ class ShopwareTransientError(TransientConnectorError):
     ) -> None:
         self.retry_after = retry_after
         self.attempts = attempts
-        super().__init__(message, connector=CONNECTOR, code=code, http_status=http_status)
+        super().__init__(message, code=code, http_status=http_status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,13 @@ class ShopwareSettings(BaseModel):
         if text.endswith("/api"):
             text = text[: -len("/api")]
         return text
+
+    @field_validator("verify")
+    @classmethod
+    def _ca_bundle_exists(cls, value: bool | str) -> bool | str:
+        if isinstance(value, str) and not Path(value).exists():
+            raise ValueError(f"CA bundle {value!r} does not exist")
+        return value
 
     @field_validator("client_id")
     @classmethod
