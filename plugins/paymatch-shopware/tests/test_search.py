@@ -402,3 +402,31 @@ def test_the_fake_writes_amounts_as_json_numbers(
         headers={"Accept": "application/json", "Authorization": f"Bearer {token}"},
     )
     assert b'"amountTotal":1234.50' in response.content
+
+
+def test_language_and_new_invoices(
+    fake: FakeShopware, make_order: Any, source: ShopwareSource, wall: Any
+) -> None:
+    order = make_order(method="invoice")
+    order["language"]["locale"] = {"id": uuid.uuid4().hex, "code": "de-DE", "apiAlias": "locale"}
+    fake.add_order(order)
+    found = source.get_order(order["id"])
+    assert found is not None
+    assert found.language == "de-DE"
+    assert found.invoice_number is None
+    wall.advance(days=1)
+    since = wall()
+    wall.advance(minutes=5)
+    invoice = {
+        "id": uuid.uuid4().hex,
+        "documentNumber": "RE-1001",
+        "config": {},
+        "createdAt": wall().isoformat(timespec="milliseconds"),
+        "documentType": {"technicalName": "invoice", "apiAlias": "document_type"},
+        "apiAlias": "document",
+    }
+    with fake._lock:
+        fake._orders[order["id"]]["documents"] = [invoice]  # Shopware leaves updatedAt alone
+    (changed,) = source.list_changed_since(since)
+    assert isinstance(changed, Order)
+    assert changed.invoice_number == "RE-1001"

@@ -117,6 +117,7 @@ CHANGE_FIELDS = (
     "transactions.updatedAt",
     "orderCustomer.updatedAt",
     "billingAddress.updatedAt",
+    "documents.createdAt",  # a new invoice brings the invoice number customers quote
 )
 
 

@@ -282,6 +282,11 @@ class FakeShopware:
                 _Fault("status", path, method, times, status, dict(headers or {}), errors)
             )
 
+    def clear_faults(self) -> None:
+        """Forget every scripted failure that has not happened yet."""
+        with self._lock:
+            self._faults.clear()
+
     def stall_next(self, path: str, *, times: int = 1, method: str | None = None) -> None:
         """Hold the next answers back until the fake stops (the client runs into its timeout)."""
         with self._lock:
