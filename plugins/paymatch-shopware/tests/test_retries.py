@@ -252,3 +252,24 @@ def test_retry_after_dates_in_the_past_mean_now() -> None:
 def test_a_policy_that_cannot_work_is_refused(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be"):
         RetryPolicy(**kwargs)
+
+
+def test_a_redirect_is_not_followed_but_explained(
+    fake: FakeShopware, source: ShopwareSource
+) -> None:
+    location = "https://www.shop.example/api/search/order"
+    fake.fail_next(SEARCH, 301, headers={"Location": location}, errors=[])
+    with pytest.raises(ShopwareError, match="redirects to") as raised:
+        source.list_open_orders()
+    assert raised.value.http_status == 301
+
+
+def test_a_shop_below_a_path(
+    make_order: Any, connect: Callable[..., ShopwareSource], clock: ManualClock, wall: Any
+) -> None:
+    with FakeShopware(clock=clock, now=wall, base_path="/shop") as fake:
+        fake.add_order(make_order())
+        assert fake.url.endswith("/shop")
+        assert len(connect(fake).list_open_orders()) == 1
+        assert len(connect(fake, url=fake.url + "/api/").list_open_orders()) == 1
+        assert all(r.path.startswith("/api/") for r in fake.requests)

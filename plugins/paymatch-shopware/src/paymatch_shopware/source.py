@@ -282,7 +282,7 @@ def _created_at(row: dict[str, Any]) -> str:
 
 def _check_currency(payload: ShopwareOrder, write: StatusWrite) -> None:
     currency = payload.currency.isoCode.strip().upper()
-    if currency != write.currency:
+    if currency != write.currency.strip().upper():
         raise ShopwareError(
             f"order {write.order_id} is in {currency}, the write is for {write.currency}; "
             "nothing written"

@@ -40,7 +40,7 @@ def next_transition(
     for state in BRIDGE_STATES:
         if state in visited:
             continue
-        bridges = [t for t in available if t.to_state == state and t.from_state != state]
+        bridges = [t for t in available if t.to_state == state != t.from_state]
         if bridges:
             return min(bridges, key=lambda t: t.action)
     return None

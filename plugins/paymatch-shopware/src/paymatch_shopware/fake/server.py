@@ -140,6 +140,7 @@ class FakeShopware:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         legacy_actions: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        base_path: str = "",
     ) -> None:
         self.integrations = dict(integrations or {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET})
         self.token_ttl = token_ttl
@@ -164,6 +165,8 @@ class FakeShopware:
         self._lock = threading.RLock()
         self._release = threading.Event()
         self._ssl_context = ssl_context
+        self.base_path = base_path.rstrip("/")
+        """Where the shop lives below the host (``/shop`` for ``https://host/shop/api/...``)."""
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -203,7 +206,7 @@ class FakeShopware:
             raise RuntimeError("the fake is not running")
         host, port = self._server.server_address[:2]
         scheme = "https" if self._ssl_context is not None else "http"
-        return f"{scheme}://{host!s}:{port}"
+        return f"{scheme}://{host!s}:{port}{self.base_path}"
 
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """Connector settings pointing at this fake with its first integration."""
@@ -654,6 +657,11 @@ def _handler_for(fake: FakeShopware) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path
+            if fake.base_path:
+                if not path.startswith(fake.base_path + "/"):
+                    path = "/not-found" + path  # outside the shop: no route
+                else:
+                    path = path[len(fake.base_path) :]
             headers = {key.lower(): value for key, value in self.headers.items()}
             body = fake._record(method, path, headers, raw)
             fault = fake._take_fault(method, path)
@@ -665,7 +673,9 @@ def _handler_for(fake: FakeShopware) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             if fault is not None:
-                items = fault.errors or [_error_item(fault.status, "0", "scripted failure")]
+                items = fault.errors
+                if items is None:
+                    items = [_error_item(fault.status, "0", "scripted failure")]
                 answer = _errors(fault.status, items)
                 answer = _Answer(
                     answer.status, answer.content_type, answer.text, tuple(fault.headers.items())
