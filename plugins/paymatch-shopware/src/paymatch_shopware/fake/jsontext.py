@@ -2,20 +2,33 @@
 
 Shopware (PHP, ``serialize_precision=-1``) writes money as plain JSON numbers such as ``395.01``.
 The fake keeps amounts as ``Decimal`` and must write them back the same way; the standard
-``json`` module cannot write a ``Decimal`` as a number, so this small writer does.
+``json`` module cannot write a ``Decimal`` as a number, so each one is written as a marked string
+first and the marks are then replaced by the digits.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
+_MARK = "\u0001decimal:"
+_MARKED = re.compile(r'"\\u0001decimal:([^"]*)"')
+
 
 def dumps(value: Any) -> str:
-    parts: list[str] = []
-    _write(value, parts)
-    return "".join(parts)
+    """Compact JSON (as Shopware writes it) with each ``Decimal`` as a plain JSON number."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_decimal)
+    return _MARKED.sub(lambda match: match.group(1), text)
+
+
+def _decimal(value: Any) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a JSON number")
+        return _MARK + str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def clone(value: Any) -> Any:
@@ -31,34 +44,3 @@ def clone(value: Any) -> Any:
 
 def loads(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
-
-
-def _write(value: Any, out: list[str]) -> None:
-    if value is None or isinstance(value, bool | str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not a JSON number")
-        out.append(str(value))
-    elif isinstance(value, float):
-        raise TypeError("the fake keeps numbers as Decimal, never float")
-    elif isinstance(value, dict):
-        out.append("{")
-        for index, (key, item) in enumerate(value.items()):
-            if index:
-                out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -14,14 +14,11 @@ includes, following Shopware's ``RequestCriteriaBuilder`` and DAL semantics.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from paymatch_shopware.fake.jsontext import clone
 
 MAX_LIMIT = 500
 
@@ -457,23 +454,32 @@ def matches(item: dict[str, Any], entity: dict[str, Any], alias: str) -> bool:
     )
 
 
-def _compare_rows(a: dict[str, Any], b: dict[str, Any], sort: list[tuple[str, bool]]) -> int:
+class _Descending:
+    """Inverts the order of a sort key (for ``DESC``)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.key < self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.key == other.key)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _sort_key(row: dict[str, Any], sort: list[tuple[str, bool]]) -> tuple[Any, ...]:
+    parts: list[Any] = []
     for path, descending in sort:
-        left = resolve(a, path)
-        right = resolve(b, path)
-        x = _comparable(left[0]) if left else None
-        y = _comparable(right[0]) if right else None
-        if x == y:
-            continue
+        values = resolve(row, path)
+        value = _comparable(values[0]) if values else None
         # MySQL: NULL sorts before everything in ascending order.
-        if x is None:
-            result = -1
-        elif y is None:
-            result = 1
-        else:
-            result = -1 if x < y else 1
-        return -result if descending else result
-    return 0
+        key = (0,) if value is None else (1, value)
+        parts.append(_Descending(key) if descending else key)
+    return tuple(parts)
 
 
 def select(
@@ -487,7 +493,7 @@ def select(
         and all(matches(item, entity, alias) for item in criteria.filters)
     ]
     if criteria.sort:
-        rows.sort(key=functools.cmp_to_key(lambda a, b: _compare_rows(a, b, criteria.sort)))
+        rows.sort(key=lambda row: _sort_key(row, criteria.sort))
     start = criteria.offset
     if criteria.limit is None:
         return rows[start:], len(rows)
@@ -501,16 +507,24 @@ def select(
     return page, total
 
 
-def shape(entity: dict[str, Any], criteria: Criteria, alias: str) -> dict[str, Any]:
-    """A copy of ``entity`` with unrequested associations unloaded and nested criteria applied."""
-    known = ASSOCIATIONS.get(alias)
-    if known is None:
-        return clone(entity)  # type: ignore[no-any-return]
+def shape(
+    entity: dict[str, Any],
+    criteria: Criteria,
+    alias: str,
+    includes: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """A copy of ``entity`` as Shopware serializes it for ``criteria``: unrequested associations
+    unloaded (``null``), nested criteria applied, and only the ``includes`` fields kept."""
+    includes = includes or {}
+    keep = includes.get(alias)
+    known = ASSOCIATIONS.get(alias, {})
     out: dict[str, Any] = {}
     for name, value in entity.items():
+        if keep is not None and name not in keep and name != "apiAlias":
+            continue
         target = known.get(name)
         if target is None:
-            out[name] = clone(value)
+            out[name] = apply_includes(value, includes)
             continue
         nested = criteria.associations.get(name)
         if nested is None and name in AUTOLOADED.get(alias, frozenset()):
@@ -519,9 +533,9 @@ def shape(entity: dict[str, Any], criteria: Criteria, alias: str) -> dict[str, A
             out[name] = None
         elif isinstance(value, list):
             page, _ = select(value, nested, target)
-            out[name] = [shape(element, nested, target) for element in page]
+            out[name] = [shape(element, nested, target, includes) for element in page]
         else:
-            out[name] = shape(value, nested, target)
+            out[name] = shape(value, nested, target, includes)
     return out
 
 

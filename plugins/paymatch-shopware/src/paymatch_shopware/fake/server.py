@@ -40,7 +40,6 @@ from urllib.parse import parse_qs, urlsplit
 from paymatch_shopware.fake import jsontext
 from paymatch_shopware.fake.search import (
     SearchError,
-    apply_includes,
     parse_criteria,
     select,
     shape,
@@ -423,11 +422,10 @@ class FakeShopware:
         with self._lock:
             orders = list(self._orders.values())
             page, total = select(orders, criteria, "order")
-            rows = [shape(order, criteria, "order") for order in page]
+            rows = [shape(order, criteria, "order", criteria.includes) for order in page]
             self._searches += 1
             if self.after_search is not None:
                 self.after_search(self, self._searches)
-        rows = [apply_includes(row, criteria.includes) for row in rows]
         if media_type == JSON:
             return _Answer(
                 200, JSON, jsontext.dumps({"total": total, "data": rows, "aggregations": []})
