@@ -11,14 +11,14 @@ from paymatch_shopware.fake import FakeShopware, ManualClock, shopware_time
 
 from paymatch import PaymentCode
 from paymatch.connectors.interfaces import OrderSource
-
-testing = pytest.importorskip("paymatch.testing", reason="paymatch.testing is not installed")
+from paymatch.connectors.plugins import get_plugin_manager
+from paymatch.testing import OrderSourceContract, OrderSourceHarness, SeedOrder
 
 STATES = {"open": ("open", "open"), "paid": ("paid", "open"), "cancelled": ("open", "cancelled")}
 """Seed state -> (transaction state, order state)."""
 
 
-class ShopwareHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-defined]
+class ShopwareHarness(OrderSourceHarness):
     page_size = 3
     payment_codes = (PaymentCode.PREPAYMENT, PaymentCode.INVOICE, PaymentCode.COD)
     supports_cancel = True
@@ -33,7 +33,7 @@ class ShopwareHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-def
             settings["client_secret"] = "not-the-secret"
         return ShopwareSource(settings, clock=self.clock, sleep=self.clock.sleep)
 
-    def add_order(self, seed: Any) -> str:
+    def add_order(self, seed: SeedOrder) -> str:
         transaction_state, order_state = STATES[str(seed.state)]
         order = self.make_order(
             amount=seed.amount,
@@ -71,7 +71,11 @@ class ShopwareHarness(testing.OrderSourceHarness):  # type: ignore[misc,name-def
             self.fake.fail_next("/", status, times=10**9, errors=[error])
 
 
-class TestShopwareContract(testing.OrderSourceContract):  # type: ignore[misc,name-defined]
+class TestShopwareContract(OrderSourceContract):
     @pytest.fixture
     def harness(self, fake: FakeShopware, make_order: Any, clock: ManualClock) -> ShopwareHarness:
         return ShopwareHarness(fake, make_order, clock)
+
+
+def test_paymatch_finds_the_installed_plugin() -> None:
+    assert get_plugin_manager().order_source_class("shopware") is ShopwareSource
