@@ -179,6 +179,9 @@ class OrderSnapshot(BaseModel):
             raise ValueError("a not_managed order cannot be managed")
         if not self.managed and self.state not in _MAY_BE_UNMANAGED:
             raise ValueError(f"an order that is not managed cannot be {self.state.value}")
+        if (self.net > 0) not in NET_KEPT[self.state]:
+            keeps = "keeps money" if self.net > 0 else "keeps no money"
+            raise ValueError(f"an order in state {self.state.value} cannot be one that {keeps}")
         return self
 
     @property
@@ -285,8 +288,8 @@ class TransitionRule:
     adopts: bool = False
     """The order becomes managed (a payment or "set paid" for a not-managed order)."""
     money: int = 0
-    """+1: money comes in (the amount stays); -1: money goes out or is taken back, or stays;
-    0: the money stays (the amount may change). With the amounts each state allows
+    """+1: money comes in (the amount stays); -1: money goes out or is taken back; 0: the money
+    stays (the amount may change). (A settled amount can make money in or out a no-op.) With the amounts each state allows
     (:data:`NET_KEPT`) this tells which states the rule can reach: see :meth:`reachable`."""
     note: str = ""
 
@@ -297,7 +300,10 @@ class TransitionRule:
             return frozenset({source}) if source is not None else frozenset()
         kept = NET_KEPT[source] if source is not None else frozenset({False})
         if self.money > 0:
-            kept = frozenset({True})
+            # A payment raises the money kept, unless a settled amount already stands for it
+            # (which orders that are open or not managed never have).
+            settled_before = source not in {S.OPEN, S.NOT_MANAGED, None}
+            kept = kept | {True} if settled_before else frozenset({True})
         elif self.money < 0 and True in kept:
             kept = frozenset({False, True})
         states = [
@@ -482,6 +488,10 @@ def _created_before_connection(step: Step) -> bool:
 
 def _zero_amount_paid(step: Step) -> bool:
     return step.facts.amount <= 0 and step.policy.zero_amount_is_paid
+
+
+def _paid_unmanaged(step: Step) -> bool:
+    return not step.before.managed and step.before.paid > 0
 
 
 def _is_prepayment(step: Step) -> bool:
@@ -812,13 +822,15 @@ TRANSITIONS: Final[tuple[TransitionRule, ...]] = (
         "pay-refunded",
         E.PAYMENT_ASSIGNED,
         _REFUNDS,
-        SAME,
+        REFUND_BALANCE,
         effects=(_notify(MerchantNotice.PAYMENT_FOR_REFUNDED_ORDER),),
+        money=+1,
+        note="the merchant decides what it is for; nothing is written back",
     ),
     R(
         "unpay",
         E.PAYMENT_UNASSIGNED,
-        (S.OPEN, S.PARTIALLY_PAID, S.PAID),
+        (S.PARTIALLY_PAID, S.PAID),
         BALANCE,
         money=-1,
         effects=(PAID_REVOKED,),
@@ -919,6 +931,16 @@ TRANSITIONS: Final[tuple[TransitionRule, ...]] = (
         note="only from a complete open-order list",
     ),
     R("untrack-ignored", E.NOT_TRACKED, _others(S.NOT_MANAGED, *_AWAITING, S.OVERDUE), SAME),
+    R(
+        "reopen-adopt",
+        E.REOPENED_AT_SOURCE,
+        _OUT,
+        BALANCE,
+        guards=(Guard("not managed, and a payment was assigned meanwhile", _paid_unmanaged),),
+        effects=(WRITE_BACK_IF_PAID,),
+        adopts=True,
+        note="the payment adopts it, as for a not-managed order",
+    ),
     R(
         "reopen",
         E.REOPENED_AT_SOURCE,
@@ -1038,17 +1060,12 @@ def _record(before: OrderSnapshot, event: Event) -> OrderSnapshot:
 
 
 def _add_share(before: OrderSnapshot, posting_id: str, amount: Decimal) -> tuple[PostingShare, ...]:
-    shares = []
-    found = False
-    for share in before.payments:
-        if share.posting_id == posting_id:
-            found = True
-            share = PostingShare(posting_id=posting_id, amount=share.amount + amount)  # noqa: PLW2901
-            if share.amount == 0:
-                continue
-        shares.append(share)
-    if not found:
-        shares.append(PostingShare(posting_id=posting_id, amount=amount))
+    """The payments with ``amount`` added to (or, negative, taken from) ``posting_id``'s share;
+    a share that reaches zero is dropped."""
+    total = before.share(posting_id) + amount
+    shares = [share for share in before.payments if share.posting_id != posting_id]
+    if total:
+        shares.append(PostingShare(posting_id=posting_id, amount=total))
     return tuple(shares)
 
 
