@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import hypothesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -414,3 +414,98 @@ LifecycleMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestLifecycle = LifecycleMachine.TestCase
+
+
+# -- due_events on its own: idempotence and monotonicity in time ---------------------------------
+
+
+@st.composite
+def scheduled_orders(draw: st.DrawFn) -> tuple[OrderSnapshot, LifecyclePolicy]:
+    """A snapshot anywhere in its time-driven life, with a policy."""
+    rules = draw(policies)
+    code = draw(st.sampled_from(PaymentCode))
+    state = draw(
+        st.sampled_from(
+            [S.OPEN, S.PARTIALLY_PAID, S.OVERDUE, S.CANCELLED, S.PAID, S.NOT_MANAGED, S.COLLECTION]
+        )
+    )
+    created = T0 + timedelta(hours=draw(st.integers(-2000, 2000)))
+    level = draw(st.integers(0, 5)) if state is not S.NOT_MANAGED else 0
+    paid = {S.PARTIALLY_PAID: "40.00", S.PAID: "100.00"}.get(state)
+    if state in {S.OVERDUE, S.CANCELLED, S.COLLECTION} and draw(st.booleans()):
+        paid = "40.00"
+    snapshot = OrderSnapshot(
+        state=state,
+        managed=state is not S.NOT_MANAGED,
+        payment_code=code,
+        currency="EUR",
+        amount="100.00",
+        payments=() if paid is None else ({"posting_id": "p1", "amount": paid},),
+        dunning_level=level,
+        last_reminder_at=created + timedelta(hours=draw(st.integers(0, 2000))) if level else None,
+        created_at=created,
+        due_date=draw(st.none() | st.dates(created.date(), (created + timedelta(days=60)).date())),
+        adopted_at=draw(st.none() | st.just(created + timedelta(days=3))),
+    )
+    return snapshot, rules
+
+
+instants = st.integers(0, 200 * 24).map(lambda hours: T0 + timedelta(hours=hours))
+PROPERTY_SETTINGS = settings(max_examples=300, deadline=None)
+
+
+def _tick(snapshot: OrderSnapshot, policy: LifecyclePolicy, now: datetime) -> OrderSnapshot:
+    for event in due_events(snapshot, policy, now):
+        snapshot = apply(snapshot, event, policy).snapshot
+    return snapshot
+
+
+@PROPERTY_SETTINGS
+@given(scheduled_orders(), instants)
+def test_due_events_are_idempotent(
+    order: tuple[OrderSnapshot, LifecyclePolicy], now: datetime
+) -> None:
+    snapshot, policy = order
+    due = due_events(snapshot, policy, now)
+    assert all(event.at == now for event in due)
+    after = _tick(snapshot, policy, now)  # every event applies: no IllegalTransition
+    assert due_events(after, policy, now) == ()
+    assert _tick(after, policy, now) == after
+
+
+@PROPERTY_SETTINGS
+@given(scheduled_orders(), instants, instants)
+def test_once_due_stays_due(
+    order: tuple[OrderSnapshot, LifecyclePolicy], a: datetime, b: datetime
+) -> None:
+    snapshot, policy = order
+    early, late = sorted((a, b))
+    if due_events(snapshot, policy, early):
+        assert due_events(snapshot, policy, late)
+    wake = next_due_at(snapshot, policy)
+    for now in (early, late):
+        assert bool(due_events(snapshot, policy, now)) is (wake is not None and now >= wake)
+    if wake is not None:
+        assert due_events(snapshot, policy, wake)
+        assert not due_events(snapshot, policy, wake - timedelta(microseconds=1))
+
+
+@PROPERTY_SETTINGS
+@given(scheduled_orders(), st.lists(st.integers(0, 30 * 24), min_size=1, max_size=8))
+def test_time_only_moves_forward(
+    order: tuple[OrderSnapshot, LifecyclePolicy], steps: list[int]
+) -> None:
+    """Ticking at growing times never lowers the dunning level, never re-opens an order and
+    never produces a customer message for an order that is not managed."""
+    snapshot, policy = order
+    later = {S.OVERDUE: 1, S.CANCELLED: 2, S.COLLECTION: 2}
+    now = T0
+    for hours in steps:
+        now += timedelta(hours=hours)
+        for event in due_events(snapshot, policy, now):
+            outcome = apply(snapshot, event, policy)
+            if not snapshot.managed:
+                assert not any(effect.to_customer for effect in outcome.effects)
+            assert outcome.snapshot.dunning_level >= snapshot.dunning_level
+            assert later.get(outcome.snapshot.state, 0) >= later.get(snapshot.state, 0)
+            snapshot = outcome.snapshot

@@ -289,8 +289,9 @@ class TransitionRule:
     """The order becomes managed (a payment or "set paid" for a not-managed order)."""
     money: int = 0
     """+1: money comes in (the amount stays); -1: money goes out or is taken back; 0: the money
-    stays (the amount may change). (A settled amount can make money in or out a no-op.) With the amounts each state allows
-    (:data:`NET_KEPT`) this tells which states the rule can reach: see :meth:`reachable`."""
+    stays (the amount may change). A settled amount can make money in or out a no-op. With the
+    amounts each state allows (:data:`NET_KEPT`) this tells which states the rule can reach: see
+    :meth:`reachable`."""
     note: str = ""
 
     def reachable(self, source: OrderState | None) -> frozenset[OrderState]:
