@@ -3,6 +3,7 @@
 from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.errors import (
     ConfigError,
+    IllegalTransition,
     InputError,
     MoneyError,
     PaymatchError,
@@ -39,6 +40,7 @@ __all__ = [
     "DecisionKind",
     "Evidence",
     "EvidenceKind",
+    "IllegalTransition",
     "InputError",
     "MoneyError",
     "Order",

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Final, Self
 
 from pydantic import (
@@ -76,6 +77,8 @@ from paymatch.core.policy import CollectionMode, LatePayment, LifecyclePolicy
 from paymatch.core.states import OrderState, Settlement
 
 __all__ = [
+    "NET_KEPT",
+    "NEW",
     "PRECONDITIONS",
     "TRANSITIONS",
     "AmountChanged",
@@ -226,7 +229,12 @@ class OrderSnapshot(BaseModel):
 
     @property
     def _zero(self) -> Decimal:
-        return parse_amount(0, self.currency)
+        return _zero_in(self.currency)
+
+
+@cache
+def _zero_in(currency: str) -> Decimal:
+    return parse_amount(0, currency)
 
 
 _MAY_BE_UNMANAGED: Final = frozenset({S.NOT_MANAGED, S.REMOVED_EXTERNALLY, S.NOT_TRACKED})
@@ -475,7 +483,7 @@ def _payments_fall_short(step: Step) -> bool:
 
 
 def _zero(step: Step) -> Decimal:
-    return parse_amount(0, step.before.currency)
+    return _zero_in(step.before.currency)
 
 
 def _existed_before_connection(event: OrderRegistered) -> bool:
@@ -1055,7 +1063,7 @@ def _record(before: OrderSnapshot, event: Event) -> OrderSnapshot:
             Settlement.MANUAL if isinstance(event, ManualSetPaid) else Settlement.COLLECTION
         )
     elif isinstance(event, ManualSetUnpaid):
-        update["settled_amount"] = parse_amount(0, before.currency)
+        update["settled_amount"] = _zero_in(before.currency)
         update["settlement"] = None
     return before.model_copy(update=update) if update else before
 
@@ -1138,4 +1146,6 @@ def _fire(
         if written:
             after = after.model_copy(update={"reported": written[-1]})
         return Outcome(after, effects, rule.name)
+    # Unreachable while every guarded row has its complement for the same event and state (they
+    # do today); kept so that a row added without one fails loudly instead of silently.
     raise IllegalTransition(None if state is None else state.value, kind.value, tuple(reasons))
