@@ -323,8 +323,10 @@ class Scorer:
             pool = [entry for entry in buckets[0] if id(entry) in second]
         if not pool and len(buckets[0]) <= limit // 4:
             pool = buckets[0]
+        if len(pool) > limit:
+            return  # too common a name to weigh one by one: it counts in the background
         weak = self.config.parties.name_weak
-        for entry in pool[:limit]:
+        for entry in pool:
             if entry.order.id in found or entry.open <= 0 or not entry.alive:
                 continue
             similarity = _similarity(view.payer_words, self.index.details(entry))
