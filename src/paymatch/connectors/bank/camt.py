@@ -29,21 +29,22 @@ of them. Options (all keyword-only):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from paymatch.connectors.bank.camt_input import Source, open_documents, source_label
+from paymatch.connectors.bank.camt_input import (
+    Source,
+    looks_like_camt,
+    open_documents,
+    source_label,
+)
 from paymatch.connectors.bank.camt_reader import Options, RecordInfo, read_document
 from paymatch.core.errors import ConfigError
 from paymatch.core.models import Balance, Posting, Statement
 
 FORMAT = "camt"
-
-_CAMT_HINT = re.compile(rb"camt\.05[234]\.|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)")
-_ZIP_XML_MEMBER = re.compile(rb"PK\x03\x04.{26}[^\x00]*?\.xml", re.DOTALL | re.IGNORECASE)
 
 
 def sniff(head: bytes) -> bool:
@@ -52,15 +53,7 @@ def sniff(head: bytes) -> bool:
     That is XML naming a camt.052/053/054 namespace or message element, or a ZIP archive whose
     first member is an ``.xml`` file (banks ship camt.053 as ZIP).
     """
-    if head.startswith(b"PK\x03\x04"):
-        return _ZIP_XML_MEMBER.match(head[:4096]) is not None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            head = head.decode("utf-16").encode("utf-8", "replace")
-        except UnicodeDecodeError:
-            return False
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return stripped.startswith(b"<") and _CAMT_HINT.search(head) is not None
+    return looks_like_camt(head)
 
 
 def iter_records(

@@ -26,8 +26,6 @@ from datetime import date, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from paymatch.core.errors import StatementWarning
-
 from paymatch.connectors.bank.camt_xml import (
     CamtValueError,
     Element,
@@ -44,6 +42,7 @@ from paymatch.connectors.bank.camt_xml import (
     text,
     text_at,
 )
+from paymatch.core.errors import StatementWarning
 
 _REFERENCE_NAMES = (
     "MsgId",
@@ -108,7 +107,15 @@ def read_entry(element: Element, context: RecordContext) -> Entry:
     entry_sign = sign(_first(parts, "CdtDbtInd"), required=True, context=element)
     assert entry_sign is not None
     facts = [_detail_facts(detail, currency) for detail in details]
-    return _entry(element, parts, batches, facts, value * entry_sign, currency, context)
+    return _entry(
+        element,
+        parts,
+        batches,
+        facts,
+        signed=value * entry_sign,
+        currency=currency,
+        context=context,
+    )
 
 
 def _entry_without_amount(
@@ -138,7 +145,16 @@ def _entry_without_amount(
         stacklevel=2,
     )
     batches: list[Element] = []
-    return _entry(element, parts, batches, facts, signed, currency, context, split_always=True)
+    return _entry(
+        element,
+        parts,
+        batches,
+        facts,
+        signed=signed,
+        currency=currency,
+        context=context,
+        split_always=True,
+    )
 
 
 def _entry(
@@ -146,10 +162,10 @@ def _entry(
     parts: dict[str, list[Element]],
     batches: list[Element],
     facts: list[dict[str, Any]],
+    *,
     signed: Decimal,
     currency: str,
     context: RecordContext,
-    *,
     split_always: bool = False,
 ) -> Entry:
     reversal = boolean(_first(parts, "RvslInd"))
@@ -190,14 +206,18 @@ def _entry(
         if split is not None:
             postings = []
             for fact, part in zip(facts, split, strict=True):
-                postings.append(_posting(common, entry_references, fact, part, reversal, context))
+                postings.append(
+                    _posting(
+                        common, entry_references, fact, part, reversal=reversal, context=context
+                    )
+                )
             return Entry(element, signed, currency, status, value_date or booking_date, postings)
     fact = _merge(facts) if facts else {}
     if len(facts) <= 1:
         _entry_level_amounts(fact, parts)
     if len(facts) > 1:
         entry_references.append(("NbOfTxs", str(len(facts))))
-    posting = _posting(common, entry_references, fact, signed, reversal, context)
+    posting = _posting(common, entry_references, fact, signed, reversal=reversal, context=context)
     return Entry(element, signed, currency, status, value_date or booking_date, [posting])
 
 
@@ -245,7 +265,7 @@ def _looks_german(code: str) -> bool:
     return len(code) >= 8 and code[4] == "+" and code[5:8].isdigit() and code[:4].isalpha()
 
 
-# --- transaction details ---------------------------------------------------------------------------
+# --- transaction details -----------------------------------------------------------------------
 
 
 def _detail_facts(detail: Element, currency: str) -> dict[str, Any]:
@@ -355,7 +375,7 @@ def _charges(records: list[Element], currency: str) -> Decimal | None:
     return total
 
 
-# --- parties -----------------------------------------------------------------------------------------
+# --- parties -----------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -382,7 +402,7 @@ def _party_name(party: Element | None) -> str | None:
 
 
 def account_id(account: Element | None) -> str | None:
-    """``Id/IBAN``, else ``Id/Othr/Id`` (BBAN, proprietary), ``BBAN``, ``UPIC``, ``PrtryAcct/Id``."""
+    """``Id/IBAN``, else ``Id/Othr/Id`` (BBAN, proprietary), ``BBAN``, ``UPIC``, ``PrtryAcct``."""
     identification = child(account, "Id")
     for path in _ACCOUNT_IDS:
         value = text_at(identification, *path)
@@ -444,7 +464,7 @@ def _compact(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-# --- remittance -----------------------------------------------------------------------------------------
+# --- remittance --------------------------------------------------------------------------------
 
 
 def _remittance(
@@ -476,7 +496,7 @@ def _remittance(
     facts["creditor_reference"] = creditor_reference
 
 
-# --- assembling postings ----------------------------------------------------------------------------------
+# --- assembling postings -----------------------------------------------------------------------
 
 
 def _split(facts: list[dict[str, Any]], signed: Decimal) -> list[Decimal] | None:
@@ -551,6 +571,7 @@ def _posting(
     entry_references: list[tuple[str, str]],
     facts: dict[str, Any],
     signed: Decimal,
+    *,
     reversal: bool,
     context: RecordContext,
 ) -> dict[str, Any]:

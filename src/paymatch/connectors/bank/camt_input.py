@@ -113,13 +113,11 @@ def _peek(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
 
 
 def _zip_members(stream: IO[bytes], label: str) -> Iterator[Document]:
-    from paymatch.connectors.bank.camt import sniff  # the one definition of "looks like CAMT"
-
     if not stream.seekable():  # a ZIP needs its central directory at the end: spool a pipe
         spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115
         shutil.copyfileobj(stream, spool, CHUNK)
         spool.seek(0)
-        stream = spool  # type: ignore[assignment]
+        stream = spool
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -132,7 +130,7 @@ def _zip_members(stream: IO[bytes], label: str) -> Iterator[Document]:
             member_label = f"{label}!{info.filename}"
             try:
                 with archive.open(info) as member:
-                    if not sniff(member.read(CHUNK)):
+                    if not looks_like_camt(member.read(CHUNK)):
                         warnings.warn(
                             StatementWarning(f"{member_label}: not a CAMT document, skipped"),
                             stacklevel=2,
@@ -143,15 +141,31 @@ def _zip_members(stream: IO[bytes], label: str) -> Iterator[Document]:
                         shutil.copyfileobj(member, spool, CHUNK)
                     spool.seek(0)
                     found = True
-                    yield Document(member_label, spool)  # type: ignore[arg-type]
+                    yield Document(member_label, spool)
             except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as error:
                 # RuntimeError: encrypted member; BadZipFile: CRC error or broken data
-                raise StatementError(f"cannot read ZIP member: {error}", where=member_label) from None
+                raise StatementError(
+                    f"cannot read ZIP member: {error}", where=member_label
+                ) from None
         if not found:
             raise StatementError("the ZIP archive contains no CAMT document", where=label)
 
 
-# --- encoding --------------------------------------------------------------------------------------
+_CAMT_HINT = re.compile(rb"camt\.05[234]\.|BkToCstmr(?:Stmt|AcctRpt|DbtCdtNtfctn)")
+_ZIP_XML_MEMBER = re.compile(rb"PK\x03\x04.{26}[^\x00]*?\.xml", re.DOTALL | re.IGNORECASE)
+
+
+def looks_like_camt(head: bytes) -> bool:
+    """XML naming a camt.052/053/054 namespace or message, or a ZIP whose first member is XML."""
+    if head.startswith(b"PK\x03\x04"):
+        return _ZIP_XML_MEMBER.match(head[:4096]) is not None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return stripped.startswith(b"<") and _CAMT_HINT.search(head) is not None
+
+
+# --- encoding ----------------------------------------------------------------------------------
 
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _UTF8_NAMES = {"utf_8", "ascii"}
@@ -318,7 +332,7 @@ def _has_c1_controls(utf8: bytes) -> bool:
     return b"\xc2" in utf8 and re.search(rb"\xc2[\x80-\x9f]", utf8) is not None
 
 
-# --- prolog ----------------------------------------------------------------------------------------
+# --- prolog ------------------------------------------------------------------------------------
 
 _MARKUP = re.compile(rb"<(?![?!])")
 _ROOT_TAG = re.compile(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from decimal import Decimal
@@ -30,6 +30,7 @@ from paymatch.connectors.bank.camt_xml import (
     date_value,
     find,
     local_name,
+    namespace_of,
     sign,
     text,
     text_at,
@@ -126,7 +127,7 @@ class _DocumentReader:
         self.entry_index = 0
         self.balance_index = 0
 
-    # --- driving the parser ------------------------------------------------------------------------
+    # --- driving the parser ---------------------------------------------------------------------
 
     def __iter__(self) -> Iterator[Posting | Balance | RecordInfo]:
         events = etree.iterparse(
@@ -164,9 +165,7 @@ class _DocumentReader:
                 field=self.message_path,
             )
 
-    def _handle(
-        self, event: str, element: Element
-    ) -> Iterator[Posting | Balance | RecordInfo]:
+    def _handle(self, event: str, element: Element) -> Iterator[Posting | Balance | RecordInfo]:
         name = local_name(element.tag)
         parent = element.getparent()
         if event == "start":
@@ -197,11 +196,11 @@ class _DocumentReader:
                 self.created = date_value(created, self.options.zone)
             _release(element)
 
-    # --- document and message ----------------------------------------------------------------------
+    # --- document and message -------------------------------------------------------------------
 
     def _check_document(self, element: Element) -> None:
         namespaces = [uri for uri in element.nsmap.values() if uri]
-        own = element.tag.partition("}")[0][1:] if element.tag.startswith("{") else None
+        own = namespace_of(element.tag)
         if own:
             namespaces.insert(0, own)
         if not namespaces:
@@ -227,7 +226,7 @@ class _DocumentReader:
             )
         kind, record_name = _MESSAGES[base]
         candidates = []
-        own = element.tag.partition("}")[0][1:] if element.tag.startswith("{") else None
+        own = namespace_of(element.tag)
         for uri in ([own] if own else []) + list(element.nsmap.values()):
             match = _NAMESPACE.search(uri or "")
             if match and match.group(1) == kind:
@@ -258,7 +257,7 @@ class _DocumentReader:
         self.record_name = record_name
         self.format = f"camt.{kind}.001.{match.group(2)}"
 
-    # --- records -----------------------------------------------------------------------------------------
+    # --- records --------------------------------------------------------------------------------
 
     def _start_record(self, element: Element, name: str) -> None:
         if name != self.record_name:
@@ -284,7 +283,9 @@ class _DocumentReader:
         record.account_currency = text_at(account, "Ccy")
         period = _first(parts, "FrToDt")
         fallback = (
-            date_choice(find(period, "ToDtTm"), zone) if find(period, "ToDtTm") is not None else None
+            date_choice(find(period, "ToDtTm"), zone)
+            if find(period, "ToDtTm") is not None
+            else None
         )
         if fallback is None and find(period, "ToDt") is not None:
             fallback = date_choice(find(period, "ToDt"), zone)
@@ -375,12 +376,10 @@ class _DocumentReader:
         for problem in problems:
             if self.options.strict:
                 raise StatementError(problem, where=self.label, field=record.path)
-            warnings.warn(
-                StatementWarning(f"{self.label}, {record.path}: {problem}"), stacklevel=4
-            )
+            warnings.warn(StatementWarning(f"{self.label}, {record.path}: {problem}"), stacklevel=4)
         self.record = None
 
-    # --- errors --------------------------------------------------------------------------------------
+    # --- errors ---------------------------------------------------------------------------------
 
     def _error(self, reason: str, element: Element | None) -> StatementError:
         if element is None:
@@ -520,7 +519,5 @@ def _balance_problems(record: _Record) -> Iterator[str]:
         )
 
 
-def read_document(
-    document: Document, options: Options
-) -> Iterator[Posting | Balance | RecordInfo]:
+def read_document(document: Document, options: Options) -> Iterator[Posting | Balance | RecordInfo]:
     return iter(_DocumentReader(document, options))

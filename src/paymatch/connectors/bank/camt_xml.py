@@ -37,6 +37,13 @@ def local_name(tag: object) -> str:
     return name
 
 
+def namespace_of(tag: object) -> str | None:
+    """``{urn:...}Ntry`` -> ``urn:...``; ``None`` for elements in no namespace."""
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1 : tag.index("}")]
+    return None
+
+
 class CamtValueError(Exception):
     """A value in the file that cannot be read; ``element`` says where."""
 
@@ -126,7 +133,7 @@ def xml_path(element: Element, stop: Element | None, prefix: str) -> str:
     return "/".join([prefix, *parts]) if prefix else "/".join(parts)
 
 
-# --- values --------------------------------------------------------------------------------------
+# --- values ------------------------------------------------------------------------------------
 
 _AMOUNT = re.compile(r"\d{1,18}(?:\.\d{1,18})?")
 
