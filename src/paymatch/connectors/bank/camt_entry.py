@@ -66,6 +66,7 @@ _ACCOUNT_IDS = (("IBAN",), ("Othr", "Id"), ("BBAN",), ("UPIC",), ("PrtryAcct", "
 class RecordContext:
     """What an entry needs from its statement/report/notification."""
 
+    label: str
     account: str | None
     account_compact: str
     statement_id: str | None
@@ -139,7 +140,7 @@ def _entry_without_amount(
     signed = sum((f["_amount"] * (f["_sign"] or entry_sign) for f in facts), Decimal(0))
     warnings.warn(
         StatementWarning(
-            f"line {element.sourceline}: entry without Amt; its amount is the sum of its "
+            f"{context.label}, line {element.sourceline}: entry without Amt; its amount is the sum of its "
             f"{len(facts)} transaction details ({signed} {currency})"
         ),
         stacklevel=2,
@@ -185,7 +186,7 @@ def _entry(
         entry_references.append(alternative)
 
     for batch in batches:
-        for name in ("MsgId", "PmtInfId", "NbOfTxs"):
+        for name in ("MsgId", "PmtInfId"):
             _add(entry_references, f"Btch/{name}", reference(text_at(batch, name)))
 
     common: dict[str, Any] = {
@@ -305,7 +306,10 @@ def _detail_facts(detail: Element, currency: str) -> dict[str, Any]:
             references.append(alternative)
 
     related = _first(parts, "RltdPties")
-    facts["_parties"] = _parties(related, _first(parts, "RltdAgts"))
+    agents = _first(parts, "RltdAgts")
+    facts["_parties"] = _parties(related, agents)
+    for agent in agents if agents is not None else ():
+        _add(references, f"RltdAgts/{local_name(agent.tag)}", _bic(agent))
     facts["creditor_id"] = _creditor_id(child(related, "Cdtr"))
     _remittance(facts, references, _first(parts, "RmtInf"))
 
@@ -548,9 +552,9 @@ def _merge(facts: list[dict[str, Any]]) -> dict[str, Any]:
                 merged["creditor_reference"] = fact["creditor_reference"]
             else:
                 references.append(("CdtrRefInf", fact["creditor_reference"]))
-        for name in ("end_to_end_id", "mandate_reference"):
+        for name, camt_name in (("end_to_end_id", "EndToEndId"), ("mandate_reference", "MndtId")):
             if name not in merged and fact.get(name):
-                references.append((name, fact[name]))
+                references.append((camt_name, fact[name]))
         references.extend(fact["references"])
     merged["_parties"] = _merge_parties([fact["_parties"] for fact in facts])
     return merged
@@ -583,6 +587,11 @@ def _posting(
             continue
         posting[name] = value
     references.extend(facts.get("references", ()))
+    if facts.get("bank_transaction_code") and common["bank_transaction_code"] not in {
+        None,
+        facts["bank_transaction_code"],
+    }:
+        references.append(("Ntry/BkTxCd", common["bank_transaction_code"]))
     if posting.get("bank_reference") is None:
         tx_reference = next((v for k, v in references if k == "AcctSvcrRef"), None)
         if tx_reference is not None:
@@ -592,8 +601,6 @@ def _posting(
         references = [
             (k, v) for k, v in references if (k, v) != ("AcctSvcrRef", posting["bank_reference"])
         ]
-    posting["references"] = tuple(dict.fromkeys(references))
-
     parties = facts.get("_parties")
     if parties is not None:
         party = _counterparty(parties, 1 if signed >= 0 else -1, reversal, context.account_compact)
@@ -601,8 +608,15 @@ def _posting(
             posting["counterparty_name"] = party.name
             posting["counterparty_iban"] = party.account
             posting["counterparty_bic"] = party.bic
+            if party.bic is not None:  # said once is enough
+                references = [
+                    (k, v)
+                    for k, v in references
+                    if not (k.startswith("RltdAgts/") and v == party.bic)
+                ]
         posting["ultimate_debtor"] = parties["UltmtDbtr"]
         posting["ultimate_creditor"] = parties["UltmtCdtr"]
+    posting["references"] = tuple(dict.fromkeys(references))
     charges = _charges(facts.get("_charges", []), common["currency"])
     if charges is not None:
         posting["charges"] = charges

@@ -293,6 +293,7 @@ class _DocumentReader:
         if fallback is None and created is not None and text(created):
             fallback = date_value(created, zone)
         record.context = RecordContext(
+            label=self.label,
             account=account_number,
             account_compact="".join(account_number.split()).upper() if account_number else "",
             statement_id=statement_id,
