@@ -140,8 +140,8 @@ def _entry_without_amount(
     signed = sum((f["_amount"] * (f["_sign"] or entry_sign) for f in facts), Decimal(0))
     warnings.warn(
         StatementWarning(
-            f"{context.label}, line {element.sourceline}: entry without Amt; its amount is the sum of its "
-            f"{len(facts)} transaction details ({signed} {currency})"
+            f"{context.label}, line {element.sourceline}: entry without Amt; its amount is "
+            f"the sum of its {len(facts)} transaction details ({signed} {currency})"
         ),
         stacklevel=2,
     )
