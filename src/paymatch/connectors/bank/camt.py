@@ -84,7 +84,7 @@ def read(source: Source, *, source_name: str | None = None, **options: Any) -> S
         else:
             infos.append(record)
     formats = sorted({info.format for info in infos})
-    accounts = {info.account for info in infos} | {p.account_iban for p in postings}
+    accounts = {_compact(info.account) for info in infos} | {p.account_iban for p in postings}
     currencies = {info.currency for info in infos if info.currency} or {
         p.currency for p in postings
     }
@@ -98,6 +98,10 @@ def read(source: Source, *, source_name: str | None = None, **options: Any) -> S
         currency=currencies.pop() if len(currencies) == 1 else None,
         statement_id=ids.pop() if len(ids) == 1 else None,
     )
+
+
+def _compact(value: str | None) -> str | None:
+    return "".join(value.split()).upper() or None if value else None
 
 
 def _iter_all(
