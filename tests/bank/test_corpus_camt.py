@@ -96,7 +96,7 @@ def _day(stamp: str) -> str:
     return datetime.fromisoformat(stamp).date().isoformat()
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [pytest.param(case, id=case) for case in CASES])
 def test_camt_file(case: str, bank_samples: Path) -> None:
     if case == "missing/none":
         pytest.fail(f"no CAMT samples found under {bank_samples}")
