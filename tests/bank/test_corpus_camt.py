@@ -267,10 +267,14 @@ def _check_genkgo_end_to_end(statement: Statement, name: str, expected: dict[str
     if name in {"camt054.v2.xml", "camt054.v4.xml", "camt054.v8.xml"}:
         (posting,) = statement.postings  # 3 details that cannot be split: one posting
         assert (posting.amount, posting.currency) == (Decimal("-200000.00"), "SEK")
-        assert posting.bank_transaction_code == "PMNT/ICDT/DMCT" or (
-            "BkTxCd/Domn",
-            "PMNT/ICDT/DMCT",
-        ) in posting.references
+        assert (
+            posting.bank_transaction_code == "PMNT/ICDT/DMCT"
+            or (
+                "BkTxCd/Domn",
+                "PMNT/ICDT/DMCT",
+            )
+            in posting.references
+        )
         for line in (
             "Unstructured Remittance Information V1",
             "Unstructured Remittance Information V3 block 1",

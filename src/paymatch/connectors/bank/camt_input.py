@@ -237,8 +237,7 @@ class Utf8Stream(io.RawIOBase):
             if _root_started(head):
                 break
         if not head:
-            self._eof = True
-            return
+            raise StatementError("the file is empty", where=self._label)
         self._choose_codec(head)
         converted = self._convert(head, final=False)
         check_prolog(converted, self._label)
