@@ -36,6 +36,7 @@ from paymatch.connectors.bank.camt_xml import (
     date_choice,
     find,
     find_all,
+    flatten,
     local_name,
     reference,
     sign,
@@ -270,64 +271,153 @@ def _looks_german(code: str) -> bool:
 
 
 def _detail_facts(detail: Element, currency: str) -> dict[str, Any]:
-    """Everything a ``TxDtls`` says, as posting fields plus ``_``-prefixed amount candidates."""
-    parts = children(detail)
+    """Everything a ``TxDtls`` says, as posting fields plus ``_``-prefixed amount candidates.
+
+    The detail is flattened once into {local-name path: elements}; every field is then a
+    dictionary look-up (this is the hot path of a million-entry import).
+    """
+    flat = flatten(detail)
     facts: dict[str, Any] = {"_element": detail}
     references: list[tuple[str, str]] = []
 
-    refs = _first(parts, "Refs")
-    if refs is not None:
-        ref_parts = children(refs)
-        facts["end_to_end_id"] = reference(text(_first(ref_parts, "EndToEndId")))
-        facts["mandate_reference"] = reference(text(_first(ref_parts, "MndtId")))
+    if "Refs" in flat:
+        facts["end_to_end_id"] = reference(_text(flat, "Refs/EndToEndId"))
+        facts["mandate_reference"] = reference(_text(flat, "Refs/MndtId"))
         for name in _REFERENCE_NAMES:
-            for item in ref_parts.get(name, ()):
+            for item in flat.get("Refs/" + name, ()):
                 _add(references, name, reference(text(item)))
-        for proprietary in ref_parts.get("Prtry", ()):
+        for proprietary in flat.get("Refs/Prtry", ()):
             kind = text_at(proprietary, "Tp") or "?"
             _add(references, f"Prtry/{kind}", reference(text_at(proprietary, "Ref")))
 
     # amounts: the candidates for a batch split, in the order of preference
-    candidates: list[tuple[Decimal, str] | None] = [amount(_first(parts, "Amt"))]
-    details = _first(parts, "AmtDtls")
-    for name in _BOOKED_AMOUNTS:
-        candidates.append(amount(find(details, name, "Amt")))
-    facts["_amount"] = next(
-        (value for value, unit in filter(None, candidates) if unit == currency), None
-    )
-    facts["_sign"] = sign(_first(parts, "CdtDbtInd"), required=False, context=detail)
-    _amount_details(facts, details)
-    facts["_charges"] = list(parts.get("Chrgs", ()))
+    facts["_amount"] = None
+    for path in _AMOUNT_PATHS:
+        found = flat.get(path)
+        if found:
+            value = amount(found[0])
+            if value is not None and value[1] == currency:
+                facts["_amount"] = value[0]
+                break
+    facts["_sign"] = sign(_first(flat, "CdtDbtInd"), required=False, context=detail)
+    if "AmtDtls" in flat:
+        _amount_details(facts, flat["AmtDtls"][0])
+    facts["_charges"] = flat.get("Chrgs", [])
 
-    code, alternative = _transaction_code(_first(parts, "BkTxCd"))
+    code, alternative = _flat_transaction_code(flat, "BkTxCd/")
     if code:
         facts["bank_transaction_code"] = code
         if alternative:
             references.append(alternative)
 
-    related = _first(parts, "RltdPties")
-    agents = _first(parts, "RltdAgts")
-    facts["_parties"] = _parties(related, agents)
-    for agent in agents if agents is not None else ():
-        _add(references, f"RltdAgts/{local_name(agent.tag)}", _bic(agent))
-    facts["creditor_id"] = _creditor_id(child(related, "Cdtr"))
-    _remittance(facts, references, _first(parts, "RmtInf"))
+    facts["_parties"] = _flat_parties(flat)
+    if "RltdAgts" in flat:
+        for agent in flat["RltdAgts"][0]:
+            _add(references, f"RltdAgts/{local_name(agent.tag)}", _bic(agent))
+    facts["creditor_id"] = _flat_creditor_id(flat)
+    if "RmtInf" in flat:
+        _flat_remittance(facts, references, flat)
+    else:
+        facts["remittance"] = ""
+        facts["creditor_reference"] = None
 
-    purpose = _first(parts, "Purp")
-    facts["purpose_code"] = text_at(purpose, "Cd") or text_at(purpose, "Prtry")
-    returned = _first(parts, "RtrInf")
-    if returned is not None:
-        facts["return_reason"] = text_at(returned, "Rsn", "Cd") or text_at(returned, "Rsn", "Prtry")
-        for info in find_all(returned, "AddtlInf"):
+    facts["purpose_code"] = _text(flat, "Purp/Cd") or _text(flat, "Purp/Prtry")
+    if "RtrInf" in flat:
+        facts["return_reason"] = _text(flat, "RtrInf/Rsn/Cd") or _text(flat, "RtrInf/Rsn/Prtry")
+        for info in flat.get("RtrInf/AddtlInf", ()):
             _add(references, "RtrInf/AddtlInf", text(info))
-    facts["additional_info"] = text(_first(parts, "AddtlTxInf"))
-    dates = _first(parts, "RltdDts")
-    if dates is not None:
-        accepted = find(dates, "AccptncDtTm")
-        if accepted is not None and text(accepted):
-            _add(references, "RltdDts/AccptncDtTm", text(accepted))
+    facts["additional_info"] = _text(flat, "AddtlTxInf")
+    _add(references, "RltdDts/AccptncDtTm", _text(flat, "RltdDts/AccptncDtTm"))
     facts["references"] = references
     return facts
+
+
+_AMOUNT_PATHS = (
+    "Amt",
+    "AmtDtls/TxAmt/Amt",
+    "AmtDtls/CntrValAmt/Amt",
+    "AmtDtls/AnncdPstngAmt/Amt",
+)
+
+
+def _text(flat: dict[str, list[Element]], path: str) -> str | None:
+    found = flat.get(path)
+    return text(found[0]) if found else None
+
+
+def _flat_transaction_code(
+    flat: dict[str, list[Element]], prefix: str
+) -> tuple[str | None, tuple[str, str] | None]:
+    """Like :func:`_transaction_code`, on a flattened detail."""
+    if prefix[:-1] not in flat:
+        return None, None
+    parts = [
+        _text(flat, prefix + "Domn/Cd"),
+        _text(flat, prefix + "Domn/Fmly/Cd"),
+        _text(flat, prefix + "Domn/Fmly/SubFmlyCd"),
+    ]
+    iso = "/".join(part for part in parts if part) or None
+    proprietary = _text(flat, prefix + "Prtry/Cd")
+    issuer = (_text(flat, prefix + "Prtry/Issr") or "").upper()
+    german = proprietary is not None and (issuer in {"DK", "ZKA"} or _looks_german(proprietary))
+    if german or iso is None:
+        return proprietary, ("BkTxCd/Domn", iso) if iso else None
+    return iso, ("BkTxCd/Prtry", proprietary) if proprietary else None
+
+
+_NAME_PATHS = ("/Nm", "/Pty/Nm", "/Agt/FinInstnId/Nm", "/FinInstnId/Nm")
+_ACCOUNT_PATHS = ("/Id/IBAN", "/Id/Othr/Id", "/Id/BBAN", "/Id/UPIC", "/Id/PrtryAcct/Id")
+
+
+def _flat_parties(flat: dict[str, list[Element]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for role in ("Dbtr", "Cdtr"):
+        base = "RltdPties/" + role
+        name = next(filter(None, (_text(flat, base + path) for path in _NAME_PATHS)), None)
+        account = next(
+            filter(None, (_text(flat, base + "Acct" + path) for path in _ACCOUNT_PATHS)), None
+        )
+        bic = (
+            _text(flat, f"RltdAgts/{role}Agt/FinInstnId/BICFI")
+            or _text(flat, f"RltdAgts/{role}Agt/FinInstnId/BIC")
+            or _text(flat, base + "/Agt/FinInstnId/BICFI")
+        )
+        found[role] = _Party(name, account, bic)
+        ultimate = "RltdPties/Ultmt" + role
+        found["Ultmt" + role] = _text(flat, ultimate + "/Nm") or _text(flat, ultimate + "/Pty/Nm")
+    return found
+
+
+def _flat_creditor_id(flat: dict[str, list[Element]]) -> str | None:
+    """The SEPA creditor identifier (Gläubiger-ID): ``Id/PrvtId/Othr`` with scheme ``SEPA``."""
+    for base in ("RltdPties/Cdtr/Id/", "RltdPties/Cdtr/Pty/Id/"):
+        for kind in ("PrvtId", "OrgId"):
+            for other in flat.get(base + kind + "/Othr", ()):
+                scheme = text_at(other, "SchmeNm", "Prtry") or text_at(other, "SchmeNm", "Cd")
+                if scheme is not None and scheme.upper() == "SEPA":
+                    return text_at(other, "Id")
+    return None
+
+
+def _flat_remittance(
+    facts: dict[str, Any], references: list[tuple[str, str]], flat: dict[str, list[Element]]
+) -> None:
+    lines = [line for line in map(text, flat.get("RmtInf/Ustrd", ())) if line]
+    facts["remittance"] = " ".join(lines)
+    creditor_reference = None
+    for item in flat.get("RmtInf/Strd/CdtrRefInf/Ref", ()):
+        value = reference(text(item))
+        if value is None:
+            continue
+        if creditor_reference is None:
+            creditor_reference = value
+        else:
+            references.append(("CdtrRefInf", value))
+    facts["creditor_reference"] = creditor_reference
+    for item in flat.get("RmtInf/Strd/RfrdDocInf/Nb", ()):
+        _add(references, "RfrdDocInf", text(item))
+    for item in flat.get("RmtInf/Strd/AddtlRmtInf", ()):
+        _add(references, "AddtlRmtInf", text(item))
 
 
 def _amount_details(facts: dict[str, Any], details: Element | None) -> None:
@@ -393,18 +483,6 @@ class _Party:
         return self.name is not None or self.account is not None
 
 
-def _party_name(party: Element | None) -> str | None:
-    """``Nm`` (.001.02-.06), ``Pty/Nm`` (.001.08), or a financial institution ``Agt/.../Nm``."""
-    if party is None:
-        return None
-    return (
-        text_at(party, "Nm")
-        or text_at(party, "Pty", "Nm")
-        or text_at(party, "Agt", "FinInstnId", "Nm")
-        or text_at(party, "FinInstnId", "Nm")
-    )
-
-
 def account_id(account: Element | None) -> str | None:
     """``Id/IBAN``, else ``Id/Othr/Id`` (BBAN, proprietary), ``BBAN``, ``UPIC``, ``PrtryAcct``."""
     identification = child(account, "Id")
@@ -418,16 +496,6 @@ def account_id(account: Element | None) -> str | None:
 def _bic(agent: Element | None) -> str | None:
     institution = child(agent, "FinInstnId")
     return text_at(institution, "BICFI") or text_at(institution, "BIC")
-
-
-def _parties(parties: Element | None, agents: Element | None) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for role in ("Dbtr", "Cdtr"):
-        party = child(parties, role)
-        bic = _bic(child(agents, f"{role}Agt")) or _bic(find(party, "Agt"))
-        found[role] = _Party(_party_name(party), account_id(child(parties, f"{role}Acct")), bic)
-        found[f"Ultmt{role}"] = _party_name(child(parties, f"Ultmt{role}"))
-    return found
 
 
 def _counterparty(parties: dict[str, Any], sign_: int, reversal: bool, own: str) -> _Party | None:
@@ -452,55 +520,11 @@ def _counterparty(parties: dict[str, Any], sign_: int, reversal: bool, own: str)
     return None
 
 
-def _creditor_id(party: Element | None) -> str | None:
-    """The SEPA creditor identifier (Gläubiger-ID): ``Id/PrvtId/Othr`` with scheme ``SEPA``."""
-    for holder in (party, child(party, "Pty")):
-        identification = child(holder, "Id")
-        for kind in ("PrvtId", "OrgId"):
-            for other in find_all(child(identification, kind), "Othr"):
-                scheme = text_at(other, "SchmeNm", "Prtry") or text_at(other, "SchmeNm", "Cd")
-                if scheme is not None and scheme.upper() == "SEPA":
-                    return text_at(other, "Id")
-    return None
-
-
 def _compact(value: str) -> str:
     return "".join(value.split()).upper()
 
 
 # --- remittance --------------------------------------------------------------------------------
-
-
-def _remittance(
-    facts: dict[str, Any], references: list[tuple[str, str]], block: Element | None
-) -> None:
-    lines: list[str] = []
-    creditor_reference: str | None = None
-    if block is not None:
-        for item in block:
-            name = local_name(item.tag)
-            if name == "Ustrd":
-                line = text(item)
-                if line:
-                    lines.append(line)
-            elif name == "Strd":
-                for ref in find_all(item, "CdtrRefInf"):
-                    value = reference(text_at(ref, "Ref"))
-                    if value is None:
-                        continue
-                    if creditor_reference is None:
-                        creditor_reference = value
-                    else:
-                        references.append(("CdtrRefInf", value))
-                for document in find_all(item, "RfrdDocInf"):
-                    _add(references, "RfrdDocInf", text_at(document, "Nb"))
-                for extra in find_all(item, "AddtlRmtInf"):
-                    _add(references, "AddtlRmtInf", text(extra))
-    facts["remittance"] = " ".join(lines)
-    facts["creditor_reference"] = creditor_reference
-
-
-# --- assembling postings -----------------------------------------------------------------------
 
 
 def _split(facts: list[dict[str, Any]], signed: Decimal) -> list[Decimal] | None:

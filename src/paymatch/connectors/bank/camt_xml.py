@@ -63,6 +63,37 @@ def children(element: Element) -> dict[str, list[Element]]:
     return found
 
 
+def flatten(element: Element) -> dict[str, list[Element]]:
+    """All descendants by local-name path (``RltdPties/Dbtr/Nm``), in document order per path.
+
+    Breadth-first, so that elements on the same path (two ``Strd`` blocks' references) keep
+    their order.
+    """
+    found: dict[str, list[Element]] = {}
+    queue: list[tuple[Element, str]] = [(element, "")]
+    index = 0
+    names = _LOCAL_NAMES
+    while index < len(queue):
+        parent, prefix = queue[index]
+        index += 1
+        for item in parent:
+            tag = item.tag
+            name = names.get(tag) if isinstance(tag, str) else ""
+            if name is None:
+                name = local_name(tag)
+            if not name:
+                continue
+            path = prefix + name
+            bucket = found.get(path)
+            if bucket is None:
+                found[path] = [item]
+            else:
+                bucket.append(item)
+            if len(item):
+                queue.append((item, path + "/"))
+    return found
+
+
 def child(element: Element | None, name: str) -> Element | None:
     """The first child with local name ``name``."""
     if element is None:
