@@ -17,7 +17,7 @@ from paymatch.connectors.bank import camt
 from paymatch.core.errors import ConfigError, StatementError, StatementWarning
 from paymatch.core.models import Balance, BalanceKind, Posting
 
-# --- building documents -------------------------------------------------------------------------
+# --- building documents --------------------------------------------------------------------------
 
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.{kind}.001.{version}"
 MESSAGE = {"052": ("BkToCstmrAcctRpt", "Rpt"), "053": ("BkToCstmrStmt", "Stmt")}
@@ -121,7 +121,7 @@ PARTIES = (
 )
 
 
-# --- sniffing -----------------------------------------------------------------------------------
+# --- sniffing ------------------------------------------------------------------------------------
 
 
 def test_sniff_recognises_camt_and_nothing_else() -> None:
@@ -220,7 +220,8 @@ def test_trimmed_document_without_header_account_and_balances() -> None:
     )
     statement = camt.read(data)
     (posting,) = statement.postings
-    assert posting.account_iban is None and statement.balances == ()
+    assert posting.account_iban is None
+    assert statement.balances == ()
 
 
 # --- entries: amounts, signs, status, dates ------------------------------------------------------
@@ -229,7 +230,8 @@ def test_trimmed_document_without_header_account_and_balances() -> None:
 def test_sign_comes_from_cdtdbtind() -> None:
     credit, debit = read(document(entry("5.00", "CRDT"), entry("7.25", "DBIT")))
     assert (credit.amount, debit.amount) == (Decimal("5.00"), Decimal("-7.25"))
-    assert credit.is_credit and not debit.is_credit
+    assert credit.is_credit
+    assert not debit.is_credit
 
 
 def test_only_booked_entries_by_default() -> None:
@@ -569,7 +571,7 @@ def test_transaction_summary_is_checked() -> None:
         camt.read(bad, strict=True)
 
 
-# --- encodings -------------------------------------------------------------------------------------
+# --- encodings -----------------------------------------------------------------------------------
 
 
 def latin9(text: str) -> bytes:
@@ -610,7 +612,7 @@ def test_broken_utf8_after_real_utf8_is_an_error() -> None:
     assert caught.value.line == 2
 
 
-# --- bad input and security ------------------------------------------------------------------------
+# --- bad input and security ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n", b"\xef\xbb\xbf"])
@@ -623,7 +625,8 @@ def test_truncated_xml_names_the_line() -> None:
     data = document(entry(), entry())
     with pytest.raises(StatementError, match="not well-formed XML") as caught:
         camt.read(data[: len(data) // 2], source_name="cut.xml")
-    assert caught.value.where == "cut.xml" and caught.value.line is not None
+    assert caught.value.where == "cut.xml"
+    assert caught.value.line is not None
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -658,7 +661,7 @@ def test_undeclared_entity_is_an_xml_error_not_an_expansion() -> None:
         camt.read(data)
 
 
-# --- sources: paths, streams, ZIP archives ---------------------------------------------------------
+# --- sources: paths, streams, ZIP archives -------------------------------------------------------
 
 
 def test_paths_streams_and_pipes(tmp_path: Path) -> None:
@@ -703,7 +706,7 @@ def test_zip_archive_of_statements(tmp_path: Path) -> None:
         camt.read(b"PK\x03\x04 broken")
 
 
-# --- properties ------------------------------------------------------------------------------------
+# --- properties ----------------------------------------------------------------------------------
 
 cents = st.integers(min_value=1, max_value=10**9)
 
@@ -725,7 +728,8 @@ def test_postings_add_up_to_the_booked_entries(
 ) -> None:
     """Whatever the batches look like, the postings of booked entries sum to what was booked."""
     built, expected_total, expected_count = [], 0, 0
-    for members, split_ok, code in entries:
+    for members, splittable, code in entries:
+        split_ok = splittable
         signed = [units if credit else -units for units, credit in members]
         total = sum(signed) if members else 1234
         if total == 0:

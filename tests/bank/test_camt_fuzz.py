@@ -42,14 +42,16 @@ def _outcome(data: bytes) -> Statement | None:
         try:
             return camt.read(data, statuses=None)
         except StatementError as error:
-            assert error.reason  # always says why
-            assert error.where == "<bytes>"
-            return None
+            failure = error
+    assert failure.reason  # always says why
+    assert failure.where == "<bytes>"
+    return None
 
 
 def test_seed_is_valid() -> None:
     statement = _outcome(SEED)
-    assert statement is not None and len(statement.postings) == 2
+    assert statement is not None
+    assert len(statement.postings) == 2
 
 
 @st.composite

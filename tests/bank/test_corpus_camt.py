@@ -141,7 +141,7 @@ def check_genkgo(path: Path, name: str, root: Path) -> None:
 def _check_genkgo_summary(statement: Statement, summary: dict[str, Any]) -> None:
     records = summary["records"]
     for record in records:
-        balances = [b for b in statement.balances]
+        balances = list(statement.balances)
         assert len(balances) == len(record["balances"])
         for ours, theirs in zip(balances, record["balances"], strict=True):
             assert ours.kind.value == theirs["type"]
@@ -292,7 +292,7 @@ def _check_genkgo_end_to_end(statement: Statement, name: str, expected: dict[str
             assert posting.counterparty_name == "MUELLER"  # the only party named
 
 
-# --- libeufin -------------------------------------------------------------------------------------
+# --- libeufin ------------------------------------------------------------------------------------
 
 
 def check_libeufin(path: Path, name: str, root: Path) -> None:
@@ -311,7 +311,8 @@ def check_libeufin(path: Path, name: str, root: Path) -> None:
     if name == "platform/postfinance_camt054.xml":
         # the 4th entry is a RvslInd return that libeufin's camt.054 test does not list
         *postings, extra = postings
-        assert extra.reversal and extra.amount == Decimal("1.00")
+        assert extra.reversal
+        assert extra.amount == Decimal("1.00")
     assert len(postings) == len(cases)
     for posting, case in zip(postings, cases, strict=True):
         _check_libeufin_case(posting, case)
@@ -352,7 +353,7 @@ def _check_libeufin_case(posting: Posting, case: dict[str, Any]) -> None:
         assert "".join(posting.remittance.split()) == "".join(subject.split())
 
 
-# --- OCA ------------------------------------------------------------------------------------------
+# --- OCA -----------------------------------------------------------------------------------------
 
 
 def check_oca(path: Path, name: str, root: Path) -> None:
@@ -415,7 +416,7 @@ def check_oca(path: Path, name: str, root: Path) -> None:
         assert iso in {posting.bank_transaction_code, *_refs(posting, "Ntry/BkTxCd")}
 
 
-# --- Bundesbank (via php-financial-formats) and pretix's view of file 11 ---------------------------
+# --- Bundesbank (via php-financial-formats) and pretix's view of file 11 ------------------------
 
 
 def check_bundesbank(path: Path, name: str, root: Path) -> None:
