@@ -63,3 +63,18 @@ class StatementWarning(UserWarning):
     Issued with :func:`warnings.warn`, so callers can log, collect or escalate it with the usual
     warning filters: a balance that does not add up, an encoding that had to be guessed.
     """
+
+
+class IllegalTransition(PaymatchError):
+    """An order lifecycle event that is not allowed in the order's current state.
+
+    Nothing changes when it is raised. ``state`` is the order's state (``None`` before the order
+    exists), ``event`` the event kind, ``reasons`` the guards that failed, as sentences.
+    """
+
+    def __init__(self, state: str | None, event: str, reasons: tuple[str, ...]) -> None:
+        self.state = state
+        self.event = event
+        self.reasons = reasons
+        where = f"in state {state!r}" if state is not None else "for a new order"
+        super().__init__(f"event {event!r} is not allowed {where}: " + "; ".join(reasons))
