@@ -95,10 +95,10 @@ class EasybillSource(OrderSource):
             "is_draft": "0",
             "edited_at": f"{start.date().isoformat()},{max(tomorrow, start.date()).isoformat()}",
         }
-        raws = [
-            raw for raw in self._client.list_all("/documents", params) if _edited_since(raw, since)
-        ]
-        return self._orders(raws, open_only=False)
+        raws = self._client.list_all("/documents", params)
+        # Easybill keeps whole seconds: an edit in the second of ``since`` counts as after it.
+        second = since.replace(microsecond=0)
+        return self._orders([raw for raw in raws if _edited_since(raw, second)], open_only=False)
 
     def get_order(self, order_id: str) -> Order | None:
         raw = self._document(order_id)
