@@ -24,6 +24,7 @@ document, errors as ``{code, message, arguments}``, and a per-minute request lim
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import itertools
 import json
@@ -283,6 +284,7 @@ class FakeEasybill:
         self.email = "merchant@example.org"
         self.lock = threading.RLock()
         self._ids = itertools.count(2_558_029_100)
+        self.in_flight = 0
         self.reset()
 
     def reset(self) -> None:
@@ -301,6 +303,8 @@ class FakeEasybill:
             self.window: deque[float] = deque()
             self.delay: float = 0.0
             self.post_delay: float = 0.0
+            self.slow: list[float] = []
+            """Delays for the next requests, one each, taken before the request is handled."""
             self.tolerated: set[int] = set()
             self.intercept: Callable[[str, str, dict[str, list[str]]], Any] | None = None
             """Called before routing; an answer ``(status, headers, payload)`` replaces it."""
@@ -389,15 +393,29 @@ class FakeEasybill:
     def handle(
         self, method: str, target: str, headers: Any, raw_body: bytes
     ) -> tuple[int, dict[str, str], Any]:
-        if self.delay:
-            time.sleep(self.delay)
-        parts = urlsplit(target)
-        query = parse_qs(parts.query, keep_blank_values=True)
+        with self.lock:
+            self.in_flight += 1
         try:
-            return self._handle(method, parts.path, query, headers, raw_body)
+            if self.delay:
+                time.sleep(self.delay)
+            if self.slow:
+                time.sleep(self.slow.pop(0))  # outside the lock: later requests go on
+            parts = urlsplit(target)
+            query = parse_qs(parts.query, keep_blank_values=True)
+            try:
+                return self._handle(method, parts.path, query, headers, raw_body)
+            finally:
+                if self.after is not None:
+                    self.after(method, parts.path, query)
         finally:
-            if self.after is not None:
-                self.after(method, parts.path, query)
+            with self.lock:
+                self.in_flight -= 1
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until no request is being handled (one the client gave up on may still be)."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _handle(
         self,
@@ -640,7 +658,8 @@ def _handler(fake: FakeEasybill) -> type[BaseHTTPRequestHandler]:
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(data)  # fails where the client gave up waiting (timeouts)
 
         do_GET = do_POST = do_PUT = do_DELETE = _serve
 
@@ -692,8 +711,10 @@ def easybill(easybill_server: tuple[FakeEasybill, str]) -> Iterator[FakeEasybill
     """The running fake Easybill, emptied for this test. Fails the test if the connector sent
     a request, or the fake gave an answer, that the specification does not allow."""
     fake, _ = easybill_server
+    fake.settle()
     fake.reset()
     yield fake
+    fake.settle()
     assert fake.violations == [], "requests or answers outside Easybill's specification"
 
 
@@ -719,7 +740,9 @@ def make_source(
             "max_retry_wait": 0,
             **settings,
         }
-        source = EasybillSource(EasybillSettings.model_validate(values), sleep=sleep or _no_sleep)
+        source = EasybillSource(
+            EasybillSettings.model_validate(values), sleep=sleep if sleep is not None else _no_sleep
+        )
         made.append(source)
         return source
 

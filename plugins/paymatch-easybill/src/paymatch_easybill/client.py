@@ -264,10 +264,9 @@ class EasybillClient:
     def _wait(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return retry_after
-        # Exponential backoff with "equal jitter": half fixed, half random, so that many
-        # workers hitting the same limit do not all come back at the same moment.
-        base = min(self.settings.max_retry_wait, self.settings.backoff * 2.0 ** (attempt - 1))
-        return base / 2 + self._random.uniform(0, base / 2)
+        return backoff_wait(
+            attempt, self.settings.backoff, self.settings.max_retry_wait, self._random
+        )
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -344,6 +343,13 @@ _STATUS_CODES = {
     504: "gateway_timeout",
 }
 """A code for errors whose body carries none, so that every error has one."""
+
+
+def backoff_wait(attempt: int, backoff: float, cap: float, rng: random.Random) -> float:
+    """The wait before try ``attempt + 1``: exponential backoff with "equal jitter" (half fixed,
+    half random), so that many workers hitting the same limit do not return all at once."""
+    base = min(cap, backoff * 2.0 ** (attempt - 1))
+    return base / 2 + rng.uniform(0, base / 2)
 
 
 def _is_int(value: Any) -> bool:
