@@ -31,9 +31,14 @@ from paymatch_easybill.client import (
 from paymatch_easybill.documents import EASYBILL_TIME_ZONE, DocumentError
 from paymatch_easybill.settings import EasybillSettings, parse_settings
 
-# The open invoices: issued, not paid, not cancelled, not archived (GET /documents filters).
-OPEN_INVOICES = {"type": "INVOICE", "is_draft": "0", "is_archive": "0", "paid_at": "null"}
-OPEN_INVOICES_NOT_CANCELLED = {**OPEN_INVOICES, "cancel_id": "null"}
+# The open invoices: issued, not archived, not paid, not cancelled (GET /documents filters).
+OPEN_INVOICES = {
+    "type": "INVOICE",
+    "is_draft": "0",
+    "is_archive": "0",
+    "paid_at": "null",
+    "cancel_id": "null",
+}
 _MAX_INT32 = 2**31 - 1  # DocumentPayment.amount is an int32 of cents
 
 
@@ -76,8 +81,9 @@ class EasybillSource(OrderSource):
     # -- reading ---------------------------------------------------------------------------------
 
     def list_open_orders(self) -> Iterator[Order | OrderProblem]:
-        """Every open invoice (complete, or an exception before the first one is handed out)."""
-        raws = self._client.list_all("/documents", OPEN_INVOICES_NOT_CANCELLED)
+        """Every open invoice: the complete listing is read before the first one is handed out
+        (or an exception raised)."""
+        raws = self._client.list_all("/documents", OPEN_INVOICES)
         return self._orders(raws, open_only=True)
 
     def list_changed_since(self, since: datetime) -> Iterator[Order | OrderProblem]:
