@@ -4,6 +4,7 @@ from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
+    IllegalTransition,
     InputError,
     MoneyError,
     PaymatchError,
@@ -42,6 +43,7 @@ __all__ = [
     "DecisionKind",
     "Evidence",
     "EvidenceKind",
+    "IllegalTransition",
     "InputError",
     "MatchConfig",
     "MatchIndex",

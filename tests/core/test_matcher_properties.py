@@ -14,6 +14,8 @@ NAMES = ["Jana Müller", "Peter Schulz", "Karl Klein", "Eva Braun", "Jörg Müll
 PAYERS = [*NAMES, "MUELLER JANA", "SCHULZ, PETER", "Hans Fremd", None]
 AMOUNTS = ["19.99", "49.90", "49.90", "100.00", "12.50", "7.00"]
 FILLER = ["Danke", "vielen Dank", "Gruss", "Zahlung", "bitte", "Bestellung", "Kunde"]
+# Words that say nothing about references (unlike "Bestellung" or "Zahlung", which anchor one).
+NOISE = ["Danke", "vielen Dank", "Gruss", "bitte", "Hallo", "MfG", "Lieferung"]
 
 settings.register_profile("paymatch", max_examples=60, deadline=None)
 settings.load_profile("paymatch")
@@ -145,7 +147,7 @@ def _close(a: str, b: str) -> bool:
 @given(
     shops(),
     st.sampled_from(["upper", "lower", "spaces", "words"]),
-    st.lists(st.sampled_from(FILLER), min_size=1, max_size=3),
+    st.lists(st.sampled_from(NOISE), min_size=1, max_size=3),
 )
 def test_harmless_noise_in_the_text_changes_nothing(
     shop: Any, noise: str, words: list[str]

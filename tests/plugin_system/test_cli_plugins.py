@@ -15,9 +15,15 @@ from click.testing import CliRunner
 
 import paymatch
 from paymatch.cli import main
-from paymatch.connectors.plugins import PaymatchPluginManager
+from paymatch.connectors.plugins import (
+    PaymatchPluginManager,
+    build_plugin_manager,
+    set_plugin_manager,
+)
 from paymatch.rules.extensions import ReferencePattern
 from paymatch.testing import FakeBankFormat, FakeOrderSource
+
+BUILTIN_PLUGIN = "paymatch.connectors.default_plugins"
 
 
 class _Invoicing(FakeOrderSource):
@@ -55,7 +61,8 @@ def test_json_lists_connectors_with_kind_and_origin() -> None:
     inventory = json.loads(output)
     assert inventory["paymatch"] == paymatch.__version__
     connectors = {c["name"]: c for c in inventory["connectors"]}
-    assert {name: c["kind"] for name, c in connectors.items()} == {
+    mine = {n: c for n, c in connectors.items() if c["plugin"] != BUILTIN_PLUGIN}
+    assert {name: c["kind"] for name, c in mine.items()} == {
         "books": "invoicing",
         "fake": "shop",
         "fakebank": "bank",
@@ -89,10 +96,15 @@ def test_table_shows_the_same() -> None:
     assert "register_order_sources" in output.split("Plugins")[-1]
 
 
-def test_table_says_when_nothing_is_installed(
-    paymatch_plugin_manager: PaymatchPluginManager,
-) -> None:
-    code, output = _invoke()
+def test_table_says_when_nothing_is_installed() -> None:
+    bare = build_plugin_manager(
+        entry_points=False, environ={"PAYMATCH_DISABLE_PLUGINS": "paymatch"}
+    )
+    previous = set_plugin_manager(bare)
+    try:
+        code, output = _invoke()
+    finally:
+        set_plugin_manager(previous)
     assert code == 0
     assert "none installed" in output
     assert "Matching extensions" not in output

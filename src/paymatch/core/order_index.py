@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
 
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import InputError
-from paymatch.core.models import Order, PaymentCode
+from paymatch.core.models import CashDiscount, Order, PaymentCode
 from paymatch.rules import creditor_reference, payment_reference
 from paymatch.rules.amounts import CashDiscountTerms
 from paymatch.rules.parties import normalize_name, quick_words
@@ -50,21 +50,50 @@ class Details:
 
 @attrs.define(slots=True, eq=False)
 class OrderEntry:
-    """One order as the matcher sees it."""
+    """One order as the matcher sees it: the fields it needs, copied out of the :class:`Order`
+    so that the caller may drop its order objects once they are indexed (a million pydantic
+    models weigh several times what these slotted records do)."""
 
-    order: Order
+    id: str
+    source: str
+    currency: str
+    amount: Decimal
     open: Decimal
+    number: str | None
+    invoice_number: str | None
+    customer_number: str | None
+    customer_name: str | None
+    company: str | None
+    email: str | None
+    created_at: datetime | None
+    due_date: date | None
+    known_ibans: tuple[str, ...]
+    cash_discount: CashDiscount | None
+    payment_code: PaymentCode | None
     version: int = 0
     alive: bool = True
     details: Details | None = None
 
-    @property
-    def id(self) -> str:
-        return self.order.id
-
-    @property
-    def currency(self) -> str:
-        return self.order.currency
+    @classmethod
+    def of(cls, order: Order) -> OrderEntry:
+        return cls(
+            order.id,
+            order.source,
+            order.currency,
+            order.amount,
+            order.due_amount,
+            order.number,
+            order.invoice_number,
+            order.customer_number,
+            order.customer_name,
+            order.company,
+            order.email,
+            order.created_at,
+            order.due_date,
+            order.known_ibans,
+            order.cash_discount,
+            order.payment_code,
+        )
 
     @property
     def is_open(self) -> bool:
@@ -87,6 +116,9 @@ class OrderIndex:
         self.by_amount: dict[str, dict[Decimal, list[OrderEntry]]] = {}
         """Per currency, per open amount; may hold stale entries (check ``open``)."""
         self.by_word: dict[str, list[OrderEntry]] = {}
+        self.by_name: dict[tuple[str, ...], list[OrderEntry]] = {}
+        """Sorted lookup words of a whole customer or company name: a payer who writes the name
+        as the shop has it (in any order) finds its orders in one step."""
         self.by_iban: dict[str, list[OrderEntry]] = {}
         self.by_customer: dict[str, list[OrderEntry]] = {}
         """Customer number (upper case) or e-mail (lower case): a payer's orders."""
@@ -124,7 +156,7 @@ class OrderIndex:
         known = self.entries.get(order.id)
         if known is not None:
             raise InputError(f"order id {order.id!r} is indexed twice", field="id")
-        entry = OrderEntry(order, order.due_amount)
+        entry = OrderEntry.of(order)
         self.entries[order.id] = entry
         self.sources.add(order.source)
         by_key = self.by_key
@@ -141,15 +173,18 @@ class OrderIndex:
         if order.payment_reference:
             for form in own_reference_forms(order.payment_reference):
                 self.by_own_reference.setdefault(form, []).append(entry)
-        by_word = self.by_word
+        by_word, by_name = self.by_word, self.by_name
         for name in (order.customer_name, order.company):
             if name:
-                for word in quick_words(name):
+                words = quick_words(name)
+                for word in words:
                     bucket_ = by_word.get(word)
                     if bucket_ is None:
                         by_word[word] = [entry]
                     elif bucket_[-1] is not entry:
                         bucket_.append(entry)
+                if len(words) > 1:
+                    by_name.setdefault(tuple(sorted(words)), []).append(entry)
         for iban in order.known_ibans:
             self.by_iban.setdefault(iban, []).append(entry)
         for customer in _customer_keys(order):
@@ -159,7 +194,7 @@ class OrderIndex:
         return entry
 
     def _enter_amount(self, entry: OrderEntry) -> None:
-        currency = entry.order.currency
+        currency = entry.currency
         self.open_count[currency] += 1
         buckets = self.by_amount.get(currency)
         if buckets is None:
@@ -172,15 +207,15 @@ class OrderIndex:
 
     def _leave_amount(self, entry: OrderEntry) -> None:
         """Take an open entry out of the counts; its bucket is cleaned lazily."""
-        self.open_count[entry.order.currency] -= 1
+        self.open_count[entry.currency] -= 1
 
     def details(self, entry: OrderEntry) -> Details:
         """The weighing details of ``entry``, worked out on first use."""
         if entry.details is None:
-            entry.details = self._details(entry.order)
+            entry.details = self._details(entry)
         return entry.details
 
-    def _details(self, order: Order) -> Details:
+    def _details(self, order: OrderEntry) -> Details:
         name_words = normalize_name(order.customer_name) if order.customer_name else ()
         company_words = normalize_name(order.company) if order.company else ()
         keys = []
@@ -208,7 +243,7 @@ class OrderIndex:
             name_key=tuple(sorted(company_words or name_words)),
         )
 
-    def _cash_discount(self, order: Order, created: date | None) -> CashDiscountTerms | None:
+    def _cash_discount(self, order: OrderEntry, created: date | None) -> CashDiscountTerms | None:
         if order.cash_discount is not None:
             return CashDiscountTerms(order.cash_discount.percent, order.cash_discount.until)
         rules = self.config.amounts
@@ -272,13 +307,13 @@ class OrderIndex:
     def customer_orders(self, entry: OrderEntry) -> list[OrderEntry]:
         """The open orders of the same customer (by customer number or e-mail), ``entry``
         included; just ``entry`` when the customer has neither."""
-        customers = _customer_keys(entry.order)
+        customers = _customer_keys(entry)
         if not customers:
             return [entry]
         return [e for e in self.by_customer.get(customers[0], ()) if e.is_open]
 
 
-def _customer_keys(order: Order) -> list[str]:
+def _customer_keys(order: Order | OrderEntry) -> list[str]:
     keys = []
     if order.customer_number:
         keys.append(f"{order.source}#{order.customer_number.strip().upper()}")

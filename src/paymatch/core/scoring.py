@@ -31,6 +31,7 @@ from paymatch.core.order_index import Details, OrderEntry, OrderIndex
 from paymatch.rules import amounts, creditor_reference, dates, parties, payment_reference
 from paymatch.rules.collective import subsets_with_sum
 from paymatch.rules.extensions import ReferencePattern
+from paymatch.rules.parties import quick_words
 from paymatch.rules.references import (
     ReferenceKind,
     TextReference,
@@ -137,7 +138,7 @@ class Hypothesis:
 
     @property
     def order_ids(self) -> tuple[str, ...]:
-        return tuple(entry.order.id for entry in self.entries)
+        return tuple(entry.id for entry in self.entries)
 
     def is_stale(self) -> bool:
         return any(
@@ -205,14 +206,14 @@ class Scorer:
         def take(entry: OrderEntry, *, named: bool = False) -> _Candidate | None:
             # An order that is paid already stays a candidate when the text names it: the
             # posting may be a second payment, which no other order may take by its amount.
-            if not entry.alive or entry.order.currency != currency:
+            if not entry.alive or entry.currency != currency:
                 return None
             if entry.open <= 0 and not named:
                 return None
-            candidate = found.get(entry.order.id)
+            candidate = found.get(entry.id)
             if candidate is None:
                 candidate = _Candidate(entry, index.details(entry))
-                found[entry.order.id] = candidate
+                found[entry.id] = candidate
             return candidate
 
         for reference in view.own_references:
@@ -310,22 +311,28 @@ class Scorer:
         word, if there are not too many.
         """
         words = {word for word in view.payer_words if len(word) > 2}
-        by_word = self.index.by_word
-        buckets = sorted(
-            (bucket for bucket in (by_word.get(word) for word in words) if bucket), key=len
-        )
-        if not buckets:
-            return
         limit = self.config.decision.name_bucket_limit
         pool: list[OrderEntry] = []
-        if len(buckets) > 1 and len(buckets[0]) <= 50 * limit:
-            second = {id(entry) for entry in buckets[1]}
-            pool = [entry for entry in buckets[0] if id(entry) in second]
-        if not pool and len(buckets[0]) <= limit // 4:
-            pool = buckets[0]
+        name = view.posting.counterparty_name
+        if name and len(words) > 1:
+            pool = self.index.by_name.get(tuple(sorted(quick_words(name))), [])
+        if not pool:
+            by_word = self.index.by_word
+            buckets = sorted(
+                (bucket for bucket in (by_word.get(word) for word in words) if bucket), key=len
+            )
+            if not buckets:
+                return
+            if len(buckets) > 1 and len(buckets[0]) <= 50 * limit:
+                second = {id(entry) for entry in buckets[1]}
+                pool = [entry for entry in buckets[0] if id(entry) in second]
+            if not pool and len(buckets[0]) <= limit // 4:
+                pool = buckets[0]
+        if len(pool) > limit:
+            return  # too common a name to weigh one by one: it counts in the background
         weak = self.config.parties.name_weak
-        for entry in pool[:limit]:
-            if entry.order.id in found or entry.open <= 0 or not entry.alive:
+        for entry in pool:
+            if entry.id in found or entry.open <= 0 or not entry.alive:
                 continue
             similarity = _similarity(view.payer_words, self.index.details(entry))
             if similarity >= weak:
@@ -345,7 +352,7 @@ class Scorer:
         return [
             _Candidate(entry, self.index.details(entry))
             for entry in same
-            if entry.order.id not in primary
+            if entry.id not in primary
         ]
 
     # -- weighing ---------------------------------------------------------------------------
@@ -360,7 +367,7 @@ class Scorer:
     ) -> list[Hypothesis]:
         party_weights = self._party_weights(view, candidates)
         hypotheses = [
-            self._single(view, candidate, prior, party_weights.get(candidate.entry.order.id))
+            self._single(view, candidate, prior, party_weights.get(candidate.entry.id))
             for candidate in candidates
         ]
         hypotheses.extend(self._named_collective(view, candidates, prior, party_weights))
@@ -456,13 +463,13 @@ class Scorer:
                     elif name_weight is not None:
                         options.append((name_weight, _name_evidence(view, candidate, name_weight)))
             if options:
-                result[entry.order.id] = max(options, key=lambda option: option[0])
+                result[entry.id] = max(options, key=lambda option: option[0])
         return result
 
     def _iban_known(self, iban: str, entry: OrderEntry) -> bool:
-        if iban in entry.order.known_ibans:
+        if iban in entry.known_ibans:
             return True
-        number = entry.order.customer_number
+        number = entry.customer_number
         return number is not None and number.strip().upper() in self.index.customers_of_iban(iban)
 
     def _customers_with(self, iban: str) -> int:
@@ -489,7 +496,7 @@ class Scorer:
         write_off: tuple[Decimal, str | None]
         if entry.open <= 0:
             weight = math.log10(self.config.amounts.large_over_m / 0.5)
-            shown = entry.order.number or entry.order.id
+            shown = entry.number or entry.id
             evidence.append(
                 (EvidenceKind.AMOUNT, weight, f"order {shown} is paid already: nothing is open")
             )
@@ -500,7 +507,7 @@ class Scorer:
                 posting.amount,
                 entry.open,
                 posting.currency,
-                order_amount=entry.order.amount,
+                order_amount=entry.amount,
                 booking_date=posting.booking_date,
                 rules=self.config.amounts,
                 cash_discount=details.cash_discount,
@@ -516,9 +523,7 @@ class Scorer:
             write_off = (fit.write_off, fit.relation.value) if fit.write_off else (Decimal(0), None)
         if party is not None:
             evidence.append(party[1])
-        when = dates.weigh(
-            posting.booking_date, details.created, entry.order.due_date, self.config.dates
-        )
+        when = dates.weigh(posting.booking_date, details.created, entry.due_date, self.config.dates)
         if when is not None:
             evidence.append((EvidenceKind.DATE, when[0], when[1]))
             if when[0] <= math.log10(self.config.dates.before_order_lr):
@@ -575,7 +580,7 @@ class Scorer:
         posting = view.posting
         config = self.config
         result: list[Hypothesis] = []
-        named = sorted((c for c in candidates if c.named), key=lambda c: c.entry.order.id)
+        named = sorted((c for c in candidates if c.named), key=lambda c: c.entry.id)
         if len(named) >= 2:
             total = sum((c.entry.open for c in named), Decimal(0))
             if amounts.sum_fits(posting.amount, total, posting.currency, config.amounts):
@@ -595,11 +600,7 @@ class Scorer:
                         "named in the text",
                     )
                 )
-                parties_ = [
-                    party_weights[c.entry.order.id]
-                    for c in named
-                    if c.entry.order.id in party_weights
-                ]
+                parties_ = [party_weights[c.entry.id] for c in named if c.entry.id in party_weights]
                 party = max(parties_, key=lambda option: option[0]) if parties_ else None
                 if party is not None:
                     evidence.append(party[1])
@@ -621,7 +622,7 @@ class Scorer:
         config = self.config
         payers: dict[str, tuple[tuple[float, Ev], list[OrderEntry]]] = {}
         for candidate in candidates:
-            party = party_weights.get(candidate.entry.order.id)
+            party = party_weights.get(candidate.entry.id)
             if party is None or party[0] < config.collective.min_party_evidence:
                 continue
             key = candidate.details.party
@@ -642,8 +643,8 @@ class Scorer:
         for key in sorted(payers):
             party, pool = payers[key]
             orders = sorted(
-                (e for e in pool if e.is_open and e.order.currency == currency),
-                key=lambda e: e.order.id,
+                (e for e in pool if e.is_open and e.currency == currency),
+                key=lambda e: e.id,
             )
             if not 2 <= len(orders) <= config.collective.max_orders:
                 continue
@@ -666,7 +667,7 @@ class Scorer:
             )
             for subset in subsets:
                 chosen = [orders[i] for i in subset]
-                numbers = ", ".join(entry.order.number or entry.order.id for entry in chosen)
+                numbers = ", ".join(entry.number or entry.id for entry in chosen)
                 evidence: list[Ev] = [
                     party[1],
                     (
@@ -721,7 +722,7 @@ def _similarity(payer: tuple[str, ...], details: Details) -> float:
 
 
 def _name_evidence(view: PostingView, candidate: _Candidate, weight: float) -> Ev:
-    order = candidate.entry.order
+    order = candidate.entry
     payer = view.posting.counterparty_name
     similarity = candidate.similarity or 0.0
     company = parties.name_similarity(view.payer_words, candidate.details.company_words)
@@ -734,7 +735,7 @@ def _name_evidence(view: PostingView, candidate: _Candidate, weight: float) -> E
 
 
 def _third_party(view: PostingView, candidate: _Candidate, weight: float) -> Ev:
-    order = candidate.entry.order
+    order = candidate.entry
     names = " / ".join(name for name in (order.customer_name, order.company) if name)
     who = f" ({names})" if names else ""
     return (
