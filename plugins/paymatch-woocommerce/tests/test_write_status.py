@@ -113,12 +113,21 @@ def test_trashed_deleted_and_unknown_orders_are_not_open(
     assert _puts(shop) == []
 
 
-def test_an_order_whose_method_is_no_longer_mapped_is_not_open(
+def test_a_method_unknown_to_the_connector_keeps_paymatchs_payment_code(
     shop: FakeWooCommerce, make_source: MakeSource
 ) -> None:
-    order = shop.add_order(status="on-hold", payment_method="bacs")
-    shop.update_order(order["id"], payment_method="paypal")
-    assert make_source(shop).write_status(_paid(order)) is WriteOutcome.NOT_OPEN
+    """paymatch may map a method in its own configuration only (e.g. an invoice plugin)."""
+    order = shop.add_order(status="on-hold", payment_method="ppcp-pay-upon-invoice-gateway")
+    write = _paid(order, payment_code=PaymentCode.INVOICE)
+    assert make_source(shop).write_status(write) is WriteOutcome.WRITTEN
+    assert shop.order(order["id"])["status"] == "processing"
+    cod = shop.add_order(status="processing", payment_method="cod-plus")
+    write = _paid(cod, payment_code=PaymentCode.COD)
+    assert make_source(shop).write_status(write) is WriteOutcome.WRITTEN
+    assert shop.order(cod["id"])["status"] == "completed"
+    paid = shop.add_order(status="processing", payment_method="ppcp-pay-upon-invoice-gateway")
+    write = _paid(paid, payment_code=PaymentCode.INVOICE, status="completed")
+    assert make_source(shop).write_status(write) is WriteOutcome.NOT_OPEN
 
 
 def test_status_from_the_write_and_from_overrides(

@@ -165,8 +165,8 @@ class WooCommerceSource(OrderSource):
         """Set the mapped status with ``PUT /orders/{id}`` after reading the order first.
 
         ``set_paid`` is not used: WooCommerce ignores it for on-hold bank-transfer orders. Already
-        in the target status: ``ALREADY_DONE``; gone, or no longer open under the mapping (a
-        person changed it, another method, trashed): ``NOT_OPEN``. Nothing is written then.
+        in the target status: ``ALREADY_DONE``; gone, trashed, or in a status that is not open for
+        its payment code (a person changed it): ``NOT_OPEN``. Nothing is written then.
         """
         data = self.client.get_order(write.order_id)
         if data is None:
@@ -177,7 +177,10 @@ class WooCommerceSource(OrderSource):
         target = self._target_status(write, order)
         if order.status == target:
             return WriteOutcome.ALREADY_DONE
-        if not self.mapping.is_open(order):
+        # The order's own method decides the code; a method this connector's mapping does not
+        # know (mapped in paymatch's configuration only) keeps the code paymatch managed it by.
+        code = self.mapping.payment_code(order) or write.payment_code
+        if order.status not in self.mapping.open_statuses.get(code, frozenset()):
             return WriteOutcome.NOT_OPEN
         changes: dict[str, Any] = {"status": target}
         if write.target is TargetStatus.PAID and not data.get("transaction_id"):
