@@ -1,13 +1,17 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
+    IllegalTransition,
     InputError,
     MoneyError,
     PaymatchError,
+    PluginError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -39,11 +43,16 @@ __all__ = [
     "DecisionKind",
     "Evidence",
     "EvidenceKind",
+    "IllegalTransition",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchError",
     "PaymentCode",
+    "PluginError",
     "Posting",
     "Statement",
     "StatementError",

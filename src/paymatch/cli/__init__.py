@@ -8,7 +8,6 @@ from __future__ import annotations
 import click
 
 from paymatch import __version__
-from paymatch.cli.postings import postings
 from paymatch.core.errors import PaymatchError
 
 
@@ -29,7 +28,13 @@ def main() -> None:
 
 
 def _register() -> None:
-    # Command modules import only the library, never this package, so there is no cycle.
+    # Imported here so that ``paymatch --help`` stays cheap and there is no import cycle.
+    from paymatch.cli.match import match_command  # noqa: PLC0415
+    from paymatch.cli.plugins import plugins  # noqa: PLC0415
+    from paymatch.cli.postings import postings  # noqa: PLC0415
+
+    main.add_command(match_command)
+    main.add_command(plugins)
     main.add_command(postings)
 
 
