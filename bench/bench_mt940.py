@@ -1,6 +1,7 @@
 """MT940 import speed: generate a German MT940 file with N transactions and stream it.
 
 Usage: python bench/bench_mt940.py [N] [--per-statement K]   (default 1,000,000 and 1,000)
+       python bench/bench_mt940.py N --write FILE   (only write the file, e.g. for a profiler)
 
 The file looks like a German bank's export (DK "MT940 Deutschland"): statements of K
 transactions with ``:61:`` lines (credits and debits, entry dates, bank references) and
@@ -75,7 +76,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("count", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--per-statement", type=int, default=1000)
+    parser.add_argument("--write", type=Path, help="only write the generated file here")
     args = parser.parse_args()
+    if args.write:
+        generate(args.write, args.count, args.per_statement)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sta"
         generate(path, args.count, args.per_statement)
