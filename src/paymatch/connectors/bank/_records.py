@@ -56,6 +56,7 @@ _KINDS: dict[str, str] = {
             "creditor_id",
             "purpose_code",
             "status",
+            "booking_text",
         ),
         _TEXT,
     ),

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 from paymatch.connectors.bank import _source
 from paymatch.connectors.bank._records import PostingBuilder, blank_posting_values, collect
-from paymatch.connectors.bank.mt940_details import Details, parse_details
+from paymatch.connectors.bank.mt940_details import SEPA_TAGS, Details, parse_details
 from paymatch.core.errors import MoneyError, StatementError
 from paymatch.core.models import Balance, BalanceKind, Posting, Statement
 from paymatch.core.money import normalize_currency, parse_amount
@@ -739,8 +739,27 @@ _DETAIL_FIELDS = frozenset(
         "ultimate_creditor",
         "mandate_reference",
         "creditor_id",
+        "booking_text",
+        "references",
     }
 )
+# SEPA tags without a Posting field of their own: kept in ``references`` (nothing the bank
+# said is lost), after the :61: customer reference.
+_REFERENCE_TAGS = ("KREF", "DEBT", "COAM", "OAMT", "BREF", "RREF", "MDAT", "SQTP", "ORCR", "ORMR")
+# A :61: reference that only points elsewhere ("KREF+": see KREF+ in :86:) is no reference.
+_NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NONE", *SEPA_TAGS})
+
+
+def _references(transaction: Mt940Transaction) -> tuple[tuple[str, str], ...]:
+    found = []
+    customer = transaction.customer_reference
+    if customer and customer.upper().rstrip("+") not in _NO_REFERENCE:
+        found.append(("CustomerReference", customer))
+    details = transaction.details
+    if details is not None and details.sepa:
+        sepa = details.sepa
+        found += [(tag, sepa[tag]) for tag in _REFERENCE_TAGS if sepa.get(tag)]
+    return tuple(found)
 
 
 def posting_values(
@@ -782,6 +801,7 @@ def posting_values(
         values["counterparty_name"] = _text(details.counterparty_name)
         values["counterparty_bic"] = compact_bank if _BIC.fullmatch(compact_bank) else None
         values["remittance"] = details.remittance
+        values["booking_text"] = _text(details.posting_text)  # ?00, the German Buchungstext
         values["end_to_end_id"] = _text(sepa.get("EREF") or codes.get("EREF"))
         values["purpose_code"] = _text(sepa.get("PURP") or codes.get("PURP"))
         if sepa:
@@ -819,6 +839,7 @@ def posting_values(
             ) from None
     if counterparty_account:
         values["counterparty_iban"] = "".join(counterparty_account.split()).upper() or None
+    values["references"] = _references(transaction)
     return values, fields
 
 
