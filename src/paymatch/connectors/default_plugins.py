@@ -19,7 +19,7 @@ from paymatch.connectors.interfaces import OrderSource
 BANK_FORMAT_MODULES: tuple[str, ...] = (
     "paymatch.connectors.bank.camt",
     "paymatch.connectors.bank.mt940",
-    "paymatch.connectors.bank.csv",
+    "paymatch.connectors.bank.bank_csv",
 )
 """Modules with ``FORMAT``, ``sniff``, ``iter_records`` and ``read`` (see ``bank-shape``)."""
 

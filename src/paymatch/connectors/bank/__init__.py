@@ -1,0 +1,160 @@
+"""Bank statement files: CAMT.052/053/054, MT940/MT942 and bank CSV exports.
+
+One module per format (``camt``, ``mt940``, ``bank_csv``), each with the same API: ``FORMAT``,
+``sniff(head)``, ``iter_records(source, ...)`` and ``read(source, ...)``. This package adds the
+entry points that detect the format from the content and dispatch:
+
+* :func:`read_statement` - the whole file as one :class:`~paymatch.core.models.Statement`, all
+  or nothing: any problem raises :class:`~paymatch.core.errors.StatementError` naming the file,
+  the line (or XML path) and the reason, and nothing from that file is returned;
+* :func:`iter_statement` - postings and balances one by one in bounded memory (an error may come
+  after some records were handed out; the caller discards them).
+
+See docs/bank-statements.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from paymatch.connectors.bank import _source
+from paymatch.connectors.bank._records import statement_from_records
+from paymatch.core.errors import StatementError
+from paymatch.core.models import Balance, Posting, Statement
+
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "iter_statement",
+    "read_statement",
+    "statement_from_records",
+]
+
+FORMATS: dict[str, str] = {
+    "camt": "paymatch.connectors.bank.camt",
+    "mt940": "paymatch.connectors.bank.mt940",
+    "csv": "paymatch.connectors.bank.bank_csv",
+}
+_ALIASES = {"mt942": "mt940", "sta": "mt940", "xml": "camt"}
+# Content is checked in this order: XML first, then the tagged MT format, then CSV layouts.
+_DETECTION_ORDER = ("camt", "mt940", "csv")
+
+
+def _module(name: str, where: str) -> ModuleType:
+    try:
+        return importlib.import_module(FORMATS[name])
+    except ModuleNotFoundError as error:
+        if error.name != FORMATS[name]:
+            raise
+        raise StatementError(f"reading {name} files is not available here", where=where) from None
+
+
+def _format_name(format: str, where: str) -> str:
+    key = format.strip().lower()
+    if key.startswith("camt"):
+        return "camt"
+    if key.startswith("csv"):
+        return "csv"
+    key = _ALIASES.get(key, key)
+    if key not in FORMATS:
+        raise StatementError(f"unknown format {format!r}; known: {', '.join(FORMATS)}", where=where)
+    return key
+
+
+def detect_format(head: bytes, *, where: str = "<bytes>", profile: Any = None) -> str:
+    """The format of a file from its first bytes (up to 64 KiB): ``camt``, ``mt940`` or ``csv``."""
+    if not head.strip():
+        raise StatementError("the file is empty", where=where)
+    if profile is not None:
+        return "csv"
+    for name in _DETECTION_ORDER:
+        try:
+            module = importlib.import_module(FORMATS[name])
+        except ModuleNotFoundError as error:
+            if error.name != FORMATS[name]:
+                raise
+            if name == "camt" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                raise StatementError(
+                    "this looks like an XML (CAMT) file, but CAMT reading is not available here",
+                    where=where,
+                ) from None
+            continue
+        if module.sniff(head):
+            return name
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise StatementError(
+            "an XML file that is not a CAMT statement (camt.052/053/054)", where=where
+        )
+    raise StatementError(
+        "unknown file format: not CAMT, not MT940/MT942 and no known CSV layout; "
+        "pass format=... (CLI: --format) or a CSV profile (profile=..., CLI: --profile)",
+        where=where,
+    )
+
+
+def _prepare(
+    source: Any, format: str | None, source_name: str | None, options: dict[str, Any]
+) -> tuple[ModuleType, dict[str, Any], str]:
+    where = _source.source_name_of(source, source_name)
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        raise StatementError("no such file", where=where)
+    options = {key: value for key, value in options.items() if value is not None}
+    if format is None:
+        with _source.open_binary(source, where) as stream:
+            head = _source.read_head(stream)
+        name = detect_format(head, where=where, profile=options.get("profile"))
+    else:
+        name = _format_name(format, where)
+    if name != "csv" and "profile" in options:
+        raise StatementError(f"a CSV profile was given, but this is a {name} file", where=where)
+    return _module(name, where), options, where
+
+
+def read_statement(
+    path_or_bytes: Any,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    profile: Any = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> Statement:
+    """Read a bank statement file (path, bytes or binary stream) into one Statement.
+
+    ``format`` ("camt", "mt940", "csv") skips detection; ``encoding`` overrides the detected
+    text encoding (MT940, CSV); ``profile`` is a CSV profile (a built-in name, a TOML file or a
+    :class:`~paymatch.connectors.bank.bank_csv.CsvProfile`). Other options go to the format
+    module (e.g. ``strict=False`` for damaged MT940 files). An empty file is an error.
+    """
+    module, opts, where = _prepare(
+        path_or_bytes, format, source_name, {"encoding": encoding, "profile": profile, **options}
+    )
+    statement: Statement = module.read(path_or_bytes, source_name=where, **opts)
+    return statement
+
+
+def iter_statement(
+    path_or_bytes: Any,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    profile: Any = None,
+    source_name: str | None = None,
+    **options: Any,
+) -> Iterator[Posting | Balance]:
+    """The streaming counterpart of :func:`read_statement`: postings and balances one by one."""
+    module, opts, where = _prepare(
+        path_or_bytes, format, source_name, {"encoding": encoding, "profile": profile, **options}
+    )
+    records: Iterator[Posting | Balance] = module.iter_records(
+        path_or_bytes, source_name=where, **opts
+    )
+    first = next(records, None)
+    if first is None:
+        raise StatementError("the file holds no statement", where=where)
+    yield first
+    yield from records
