@@ -1,8 +1,9 @@
 """Bank statement files: CAMT.052/053/054, MT940/MT942 and bank CSV exports.
 
 One module per format (``camt``, ``mt940``, ``bank_csv``), each with the same API: ``FORMAT``,
-``sniff(head)``, ``iter_records(source, ...)`` and ``read(source, ...)``. This package adds the
-entry points that detect the format from the content and dispatch:
+``sniff(head)``, ``iter_records(source, ...)`` and ``read(source, ...)``; they register as
+built-in plugins, and formats from other plugins join them. This package adds the entry points
+that detect the format from the content and dispatch:
 
 * :func:`read_statement` - the whole file as one :class:`~paymatch.core.models.Statement`, all
   or nothing: any problem raises :class:`~paymatch.core.errors.StatementError` naming the file,
@@ -15,75 +16,61 @@ See docs/bank-statements.md.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from paymatch.connectors.bank import _source
 from paymatch.connectors.bank._records import statement_from_records
+from paymatch.connectors.interfaces import BankFormat
 from paymatch.core.errors import StatementError
 from paymatch.core.models import Balance, Posting, Statement
 
 __all__ = [
-    "FORMATS",
     "detect_format",
     "iter_statement",
     "read_statement",
     "statement_from_records",
 ]
 
-FORMATS: dict[str, str] = {
-    "camt": "paymatch.connectors.bank.camt",
-    "mt940": "paymatch.connectors.bank.mt940",
-    "csv": "paymatch.connectors.bank.bank_csv",
-}
 _ALIASES = {"mt942": "mt940", "sta": "mt940", "xml": "camt"}
-# Content is checked in this order: XML first, then the tagged MT format, then CSV layouts.
-_DETECTION_ORDER = ("camt", "mt940", "csv")
+# Content is checked in this order: XML first, then the tagged MT format, then formats from
+# plugins, and the CSV layouts last (a CSV sniff is the most permissive).
+_FIRST = ("camt", "mt940")
+_LAST = ("csv",)
 
 
-def _module(name: str, where: str) -> ModuleType:
-    try:
-        return importlib.import_module(FORMATS[name])
-    except ModuleNotFoundError as error:
-        if error.name != FORMATS[name]:
-            raise
-        raise StatementError(f"reading {name} files is not available here", where=where) from None
+def _formats() -> dict[str, BankFormat]:
+    """Every bank format, built-in or from a plugin, by name, in detection order."""
+    from paymatch.connectors import plugins  # noqa: PLC0415 - the manager loads plugins lazily
+
+    known = {bank_format.PLUGIN_NAME: bank_format for bank_format in plugins.bank_formats()}
+    middle = sorted(name for name in known if name not in _FIRST + _LAST)
+    order = [name for name in (*_FIRST, *middle, *_LAST) if name in known]
+    return {name: known[name] for name in order}
 
 
-def _format_name(format: str, where: str) -> str:
+def _format_name(format: str, known: dict[str, BankFormat], where: str) -> str:
     key = format.strip().lower()
     if key.startswith("camt"):
-        return "camt"
-    if key.startswith("csv"):
-        return "csv"
+        key = "camt"
+    elif key.startswith("csv"):
+        key = "csv"
     key = _ALIASES.get(key, key)
-    if key not in FORMATS:
-        raise StatementError(f"unknown format {format!r}; known: {', '.join(FORMATS)}", where=where)
+    if key not in known:
+        raise StatementError(f"unknown format {format!r}; known: {', '.join(known)}", where=where)
     return key
 
 
 def detect_format(head: bytes, *, where: str = "<bytes>", profile: Any = None) -> str:
-    """The format of a file from its first bytes (up to 64 KiB): ``camt``, ``mt940`` or ``csv``."""
+    """The format of a file from its first bytes (up to 64 KiB): ``camt``, ``mt940``, ``csv`` or
+    the name of a plugin's format."""
     if not head.strip():
         raise StatementError("the file is empty", where=where)
     if profile is not None:
         return "csv"
-    for name in _DETECTION_ORDER:
-        try:
-            module = importlib.import_module(FORMATS[name])
-        except ModuleNotFoundError as error:
-            if error.name != FORMATS[name]:
-                raise
-            if name == "camt" and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-                raise StatementError(
-                    "this looks like an XML (CAMT) file, but CAMT reading is not available here",
-                    where=where,
-                ) from None
-            continue
-        if module.sniff(head):
+    for name, bank_format in _formats().items():
+        if bank_format.sniff(head):
             return name
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         raise StatementError(
@@ -98,7 +85,7 @@ def detect_format(head: bytes, *, where: str = "<bytes>", profile: Any = None) -
 
 def _prepare(
     source: Any, format: str | None, source_name: str | None, options: dict[str, Any]
-) -> tuple[ModuleType, dict[str, Any], str]:
+) -> tuple[BankFormat, dict[str, Any], str]:
     where = _source.source_name_of(source, source_name)
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise StatementError("no such file", where=where)
@@ -108,10 +95,10 @@ def _prepare(
             head = _source.read_head(stream)
         name = detect_format(head, where=where, profile=options.get("profile"))
     else:
-        name = _format_name(format, where)
+        name = _format_name(format, _formats(), where)
     if name != "csv" and "profile" in options:
         raise StatementError(f"a CSV profile was given, but this is a {name} file", where=where)
-    return _module(name, where), options, where
+    return _formats()[name], options, where
 
 
 def read_statement(
