@@ -83,7 +83,7 @@ def enqueue(
         )
     else:  # pragma: no cover - Store only opens the two
         statement = insert(outbox).values(values)
-    return bool(conn.execute(statement).rowcount)
+    return conn.execute(statement.returning(outbox.c.id)).first() is not None
 
 
 def claim(
