@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import uuid
@@ -40,8 +41,6 @@ def _start_server() -> tuple[str, object]:
         subprocess.run(["id", "postgres"], check=True, capture_output=True)
         shutil.chown(root, user="postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

@@ -6,12 +6,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from paymatch.core.errors import ConfigError
 from paymatch.core.store import Store
 from paymatch.core.store import outbox as ob
 from paymatch.core.store.engine import create_store_engine, current_revision, head_revision
-from paymatch.core.store.schema import metadata, outbox
+from paymatch.core.store.schema import metadata, order_events, outbox
 
 NOW = datetime(2026, 11, 2, 9, 0)
 
@@ -98,10 +99,6 @@ def test_outbox_enqueue_is_idempotent_and_claims_are_exclusive(store_url: str) -
 
 
 def test_foreign_keys_are_enforced(store_url: str) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    from paymatch.core.store.schema import order_events
-
     with Store.open(store_url) as store, pytest.raises(IntegrityError), store.transaction() as conn:
         conn.execute(
             insert(order_events).values(
