@@ -90,7 +90,7 @@ class SourceConfig(_Section):
     push: bool | None = None
     """Whether the source hands new orders over itself; default: what the connector says."""
     send_payment_information: bool = False
-    """Whether paymatch sends customers payment information (then sources without push are polled)."""
+    """Whether paymatch sends payment information (then sources without push are polled)."""
     schedules: ScheduleOverrides = ScheduleOverrides()
 
 
