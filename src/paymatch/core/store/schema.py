@@ -40,6 +40,13 @@ locks = Table(
     # Change counter: raised by every transaction that changes orders under the ledger lock.
 )
 
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("last_run_at", DateTime, nullable=True),
+)
+
 sources = Table(
     "sources",
     metadata,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-26 19:12:50.781162
+Create Date: 2026-11-26 19:15:52.750555
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def upgrade() -> None:
         sa.Column("duplicate_count", sa.Integer(), nullable=False),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batches")),
+    )
+    op.create_table(
+        "jobs",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("last_run_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_jobs")),
     )
     op.create_table(
         "locks",
@@ -267,5 +273,6 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("locks")
+    op.drop_table("jobs")
     op.drop_table("import_batches")
     op.drop_table("accounts")
