@@ -109,7 +109,14 @@ class LedgerWriter:
             .returning(orders.c.id)
         ).scalar_one()
         event_id = self._record(
-            ledger.conn, pk, "created", None, step, now, actor, {"managed": managed}
+            ledger.conn,
+            pk,
+            "created",
+            before=None,
+            step=step,
+            now=now,
+            actor=actor,
+            details={"managed": managed},
         )
         self._persist_effects(
             ledger.conn,
@@ -164,10 +171,23 @@ class LedgerWriter:
             values["state_changed_at"] = utc(now)
         ledger.conn.execute(update(orders).where(orders.c.id == pk).values(values))
         event_id = self._record(
-            ledger.conn, pk, event, row["state"], step, now, actor, _json_safe(details)
+            ledger.conn,
+            pk,
+            event,
+            before=row["state"],
+            step=step,
+            now=now,
+            actor=actor,
+            details=_json_safe(details),
         )
         self._persist_effects(
-            ledger.conn, pk, row["source"], stored_order(row), step.effects, event_id, now
+            ledger.conn,
+            pk,
+            source=row["source"],
+            order=stored_order(row),
+            effects=step.effects,
+            event_id=event_id,
+            now=now,
         )
         return step
 
