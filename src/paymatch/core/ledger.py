@@ -79,12 +79,12 @@ class LedgerWriter:
         source: str,
         order: Order,
         *,
-        managed: bool,
+        connected_at: datetime | None,
         now: datetime,
         actor: str,
-    ) -> int:
+    ) -> Step:
         document = order_document(order)
-        step = self.lifecycle.create(facts(order, source), managed=managed, now=now)
+        step = self.lifecycle.create(facts(order, source), connected_at=connected_at, now=now)
         pk = ledger.conn.execute(
             insert(orders)
             .values(
@@ -104,6 +104,7 @@ class LedgerWriter:
                 first_seen_at=utc(now),
                 updated_at=utc(now),
                 state_changed_at=utc(now),
+                next_due_at=utc(step.next_due_at) if step.next_due_at else None,
                 seq=ledger.seq,
             )
             .returning(orders.c.id)
@@ -116,7 +117,7 @@ class LedgerWriter:
             step=step,
             now=now,
             actor=actor,
-            details={"managed": managed},
+            details={"rule": step.rule} if step.rule else {},
         )
         self._persist_effects(
             ledger.conn,
@@ -127,7 +128,7 @@ class LedgerWriter:
             event_id=event_id,
             now=now,
         )
-        return int(pk)
+        return step
 
     def save_content(self, ledger: Ledger, row: RowMapping, order: Order, *, now: datetime) -> None:
         """Keep what the source now reports (without any lifecycle consequence)."""
@@ -160,12 +161,29 @@ class LedgerWriter:
         """Apply one lifecycle event to the order; an illegal one raises and changes nothing."""
         row = order_row(ledger.conn, pk)
         step = self.lifecycle.apply(row["lifecycle"], event, now=now, **details)
+        self.persist_step(ledger, row, event, step, now=now, actor=actor, details=details)
+        return step
+
+    def persist_step(
+        self,
+        ledger: Ledger,
+        row: RowMapping,
+        event: str,
+        step: Step,
+        *,
+        now: datetime,
+        actor: str,
+        details: Mapping[str, Any],
+    ) -> None:
+        """Store a lifecycle step of the order in ``row``: snapshot, history, effects."""
+        pk = row["id"]
         values: dict[str, Any] = {
             "lifecycle": dict(step.snapshot),
             "state": step.state,
             "dunning_level": step.dunning_level,
             "seq": ledger.seq,
             "updated_at": utc(now),
+            "next_due_at": utc(step.next_due_at) if step.next_due_at else None,
         }
         if step.state != row["state"]:
             values["state_changed_at"] = utc(now)
@@ -178,7 +196,7 @@ class LedgerWriter:
             step=step,
             now=now,
             actor=actor,
-            details=_json_safe(details),
+            details=_json_safe({**details, "rule": step.rule} if step.rule else details),
         )
         self._persist_effects(
             ledger.conn,
@@ -189,7 +207,6 @@ class LedgerWriter:
             event_id=event_id,
             now=now,
         )
-        return step
 
     def _record(
         self,

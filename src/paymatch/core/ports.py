@@ -68,6 +68,10 @@ class Step:
     state: str
     dunning_level: int
     effects: Sequence[Effect] = ()
+    next_due_at: datetime | None = None
+    """When a time-based event is next due (``None``: never by time alone)."""
+    rule: str | None = None
+    """The lifecycle rule that fired (kept in the order's history as the explanation)."""
 
 
 class LifecyclePort(Protocol):
@@ -75,7 +79,7 @@ class LifecyclePort(Protocol):
 
     Events the reconciler sends (``details`` in brackets): ``payment_assigned`` (amount, paid),
     ``payment_unassigned`` (amount, paid), ``amount_changed`` (amount, previous), ``email_changed``,
-    ``removed_externally`` (reason), ``not_tracked``, plus whatever :meth:`due` returns.
+    ``removed_externally`` (reason), ``not_tracked``, plus the time-based ones of :meth:`apply_due`.
     An illegal event raises :class:`~paymatch.core.errors.PaymatchError` and changes nothing.
     """
 
@@ -84,7 +88,9 @@ class LifecyclePort(Protocol):
     tracked_states: frozenset[str]
     """States of orders the source should still list as open (for ``not_tracked``)."""
 
-    def create(self, facts: OrderFacts, *, managed: bool, now: datetime) -> Step: ...
+    def create(self, facts: OrderFacts, *, connected_at: datetime | None, now: datetime) -> Step:
+        """The first snapshot; orders created before ``connected_at`` start ``not_managed``."""
+        ...
 
     def apply(
         self, snapshot: Mapping[str, Any], event: str, *, now: datetime, **details: Any

@@ -97,12 +97,15 @@ orders = Table(
     Column("first_seen_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("state_changed_at", DateTime, nullable=False),
+    Column("next_due_at", DateTime, nullable=True),
+    # When the lifecycle next has a time-based event for this order (tick loads only those due).
     Column("seq", BigInteger, nullable=False),
     # The ledger change counter of the last change (incremental refresh of match indexes).
     UniqueConstraint("source", "order_id"),
     Index("ix_orders_state", "state"),
     Index("ix_orders_seq", "seq"),
     Index("ix_orders_number", "number"),
+    Index("ix_orders_next_due_at", "next_due_at"),
 )
 
 import_batches = Table(

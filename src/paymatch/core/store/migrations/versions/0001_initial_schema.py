@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-26 19:15:52.750555
+Create Date: 2026-11-26 19:17:02.849252
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("state_changed_at", sa.DateTime(), nullable=False),
+        sa.Column("next_due_at", sa.DateTime(), nullable=True),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["source"], ["sources.name"], name=op.f("fk_orders_source_sources")
@@ -128,6 +129,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "order_id", name=op.f("uq_orders_source_order_id")),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index("ix_orders_next_due_at", ["next_due_at"], unique=False)
         batch_op.create_index("ix_orders_number", ["number"], unique=False)
         batch_op.create_index("ix_orders_seq", ["seq"], unique=False)
         batch_op.create_index("ix_orders_state", ["state"], unique=False)
@@ -264,6 +266,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_orders_state")
         batch_op.drop_index("ix_orders_seq")
         batch_op.drop_index("ix_orders_number")
+        batch_op.drop_index("ix_orders_next_due_at")
 
     op.drop_table("orders")
     op.drop_table("sources")
