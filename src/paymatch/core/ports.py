@@ -96,8 +96,6 @@ class LifecyclePort(Protocol):
         self, snapshot: Mapping[str, Any], event: str, *, now: datetime, **details: Any
     ) -> Step: ...
 
-    def due(
-        self, snapshot: Mapping[str, Any], *, now: datetime
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """Events that are due at ``now`` (reminders, overdue, cancellation, collection)."""
+    def apply_due(self, snapshot: Mapping[str, Any], *, now: datetime) -> list[tuple[str, Step]]:
+        """Apply every time-based event due at ``now``, in order: ``(event kind, step)`` each."""
         ...
