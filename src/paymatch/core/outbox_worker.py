@@ -149,7 +149,7 @@ class OutboxWorker:
                 .where(assignments.c.order_pk == pk, assignments.c.unassigned_at.is_(None))
             ).scalar()
         if row["state"] in _NO_WRITE_BACK:
-            return "skipped_" + row["state"]
+            return f"skipped_{row['state']}"
         if target is TargetStatus.PAID and row["state"] != "paid":
             return "obsolete"  # unassigned again before the write went out
         connector = self.connector(row["source"])
