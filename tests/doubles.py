@@ -158,7 +158,13 @@ class FakeLifecycle:
             effects.append(Effect("write_back", target="paid"))
 
     def apply(
-        self, snapshot: Mapping[str, Any], event: str, *, now: datetime, **details: Any
+        self,
+        snapshot: Mapping[str, Any],
+        event: str,
+        *,
+        source: str,
+        now: datetime,
+        **details: Any,
     ) -> Step:
         snap = dict(snapshot)
         effects: list[Effect] = []
@@ -214,7 +220,9 @@ class FakeLifecycle:
             raise PaymatchError(f"unknown event {event}")
         return self._step(snap, effects)
 
-    def apply_due(self, snapshot: Mapping[str, Any], *, now: datetime) -> list[tuple[str, Step]]:
+    def apply_due(
+        self, snapshot: Mapping[str, Any], *, source: str, now: datetime
+    ) -> list[tuple[str, Step]]:
         step = self._step(dict(snapshot), [])
         moment = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
         if step.next_due_at is None or step.next_due_at > moment or step.state == "overdue":

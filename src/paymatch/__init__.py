@@ -1,6 +1,8 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.clock import FixedClock, SystemClock
+from paymatch.core.config import PaymatchConfig, load_config
 from paymatch.core.errors import (
     ConfigError,
     InputError,
@@ -24,6 +26,8 @@ from paymatch.core.models import (
     Posting,
     Statement,
 )
+from paymatch.core.reconciler import Reconciler
+from paymatch.core.store import Store
 
 __version__ = "0.1.0"
 
@@ -39,13 +43,19 @@ __all__ = [
     "DecisionKind",
     "Evidence",
     "EvidenceKind",
+    "FixedClock",
     "InputError",
     "MoneyError",
     "Order",
+    "PaymatchConfig",
     "PaymatchError",
     "PaymentCode",
     "Posting",
+    "Reconciler",
     "Statement",
     "StatementError",
+    "Store",
+    "SystemClock",
     "hookimpl",
+    "load_config",
 ]

@@ -29,7 +29,11 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here so that ``paymatch --help`` stays cheap and there is no import cycle.
-    pass
+    from paymatch.cli.demo import demo  # noqa: PLC0415
+    from paymatch.cli.run import run  # noqa: PLC0415
+
+    main.add_command(run)
+    main.add_command(demo)
 
 
 _register()

@@ -160,7 +160,9 @@ class LedgerWriter:
     ) -> Step:
         """Apply one lifecycle event to the order; an illegal one raises and changes nothing."""
         row = order_row(ledger.conn, pk)
-        step = self.lifecycle.apply(row["lifecycle"], event, now=now, **details)
+        step = self.lifecycle.apply(
+            row["lifecycle"], event, source=row["source"], now=now, **details
+        )
         self.persist_step(ledger, row, event, step, now=now, actor=actor, details=details)
         return step
 

@@ -93,9 +93,17 @@ class LifecyclePort(Protocol):
         ...
 
     def apply(
-        self, snapshot: Mapping[str, Any], event: str, *, now: datetime, **details: Any
+        self,
+        snapshot: Mapping[str, Any],
+        event: str,
+        *,
+        source: str,
+        now: datetime,
+        **details: Any,
     ) -> Step: ...
 
-    def apply_due(self, snapshot: Mapping[str, Any], *, now: datetime) -> list[tuple[str, Step]]:
+    def apply_due(
+        self, snapshot: Mapping[str, Any], *, source: str, now: datetime
+    ) -> list[tuple[str, Step]]:
         """Apply every time-based event due at ``now``, in order: ``(event kind, step)`` each."""
         ...

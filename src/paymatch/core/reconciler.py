@@ -487,12 +487,42 @@ class Reconciler:
                         decision, status = self._match_one(ledger, row, now)
                         counts[status] += 1
                         if len(decisions) < keep_decisions:
-                            decisions.append(decision)
+                            decisions.append(self._external(ledger.conn, decision))
                     total += len(rows)
             except BaseException:
                 self._indexes.clear()  # the indexes may hold what was rolled back
                 raise
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
+
+    def _external(self, conn: Connection, decision: Decision) -> Decision:
+        """The decision with the sources' order ids instead of the store's keys.
+
+        With more than one source configured the id is written ``source:order_id``.
+        """
+        keys = {int(a.order_id) for a in decision.assignments}
+        keys |= {int(c.order_id) for c in decision.candidates}
+        if not keys:
+            return decision
+        names = {
+            pk: (order_id if len(self._source_configs) == 1 else f"{source}:{order_id}")
+            for pk, source, order_id in conn.execute(
+                select(orders.c.id, orders.c.source, orders.c.order_id).where(
+                    orders.c.id.in_(sorted(keys))
+                )
+            )
+        }
+        return decision.model_copy(
+            update={
+                "assignments": tuple(
+                    a.model_copy(update={"order_id": names[int(a.order_id)]})
+                    for a in decision.assignments
+                ),
+                "candidates": tuple(
+                    c.model_copy(update={"order_id": names[int(c.order_id)]})
+                    for c in decision.candidates
+                ),
+            }
+        )
 
     def _scope(self, iban: str | None) -> frozenset[str] | None:
         account = self._account(iban)
@@ -801,7 +831,9 @@ class Reconciler:
                 for row in rows:
                     done.add(row["id"])
                     current = row
-                    for event, step in self.lifecycle.apply_due(row["lifecycle"], now=now):
+                    for event, step in self.lifecycle.apply_due(
+                        row["lifecycle"], source=row["source"], now=now
+                    ):
                         self.writer.persist_step(
                             ledger, current, event, step, now=now, actor="paymatch", details={}
                         )
