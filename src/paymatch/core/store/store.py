@@ -50,8 +50,7 @@ class Store:
         elif engines.current_revision(engine) != engines.head_revision():
             engine.dispose()
             raise ConfigError(
-                "the store's schema is not current; open it with migrate=True "
-                "or run `paymatch store upgrade`",
+                "the store's schema is not current; open it with migrate=True",
                 field="store.url",
             )
         return cls(engine)
