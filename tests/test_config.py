@@ -73,7 +73,7 @@ def test_config_errors_name_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"paymatch.toml, field 'schedules.poll'.*not a duration"):
         load_config(path)
     path.write_text('[sources.shop]\nconector = "file"\n')
-    with pytest.raises(ConfigError, match="sources.shop"):
+    with pytest.raises(ConfigError, match=r"sources\.shop"):
         load_config(path)
     path.write_text("[store\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
