@@ -136,8 +136,8 @@ class PaymatchConfig(_Section):
     worker: WorkerConfig = WorkerConfig()
     matcher: dict[str, Any] = Field(default_factory=dict)
     """Passed to the matcher's MatchConfig."""
-    lifecycle: dict[str, Any] = Field(default_factory=dict)
-    """Passed to the lifecycle policy."""
+    policy: dict[str, Any] = Field(default_factory=dict)
+    """The lifecycle policy table (defaults and per-source overrides; docs/lifecycle.md)."""
 
     def source_schedule(self, name: str) -> Schedules:
         """The schedules of one source: its overrides on top of the global ones."""

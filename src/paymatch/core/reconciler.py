@@ -1034,7 +1034,7 @@ def _default_lifecycle(config: PaymatchConfig) -> LifecyclePort:
         module: Any = importlib.import_module("paymatch.core.lifecycle_adapter")
     except ImportError:
         raise ConfigError("paymatch's order lifecycle is not available; pass lifecycle=") from None
-    lifecycle: LifecyclePort = module.StoreLifecycle(config.lifecycle)
+    lifecycle: LifecyclePort = module.StoreLifecycle(config.policy)
     return lifecycle
 
 
