@@ -50,3 +50,18 @@ class ConfigError(InputError):
 
 class StatementError(InputError):
     """A bank statement file that cannot be read. Nothing from that file is returned."""
+
+
+class IllegalTransition(PaymatchError):
+    """An order lifecycle event that is not allowed in the order's current state.
+
+    Nothing changes when it is raised. ``state`` is the order's state (``None`` before the order
+    exists), ``event`` the event kind, ``reasons`` the guards that failed, as sentences.
+    """
+
+    def __init__(self, state: str | None, event: str, reasons: tuple[str, ...]) -> None:
+        self.state = state
+        self.event = event
+        self.reasons = reasons
+        where = f"in state {state!r}" if state is not None else "for a new order"
+        super().__init__(f"event {event!r} is not allowed {where}: " + "; ".join(reasons))
