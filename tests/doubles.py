@@ -26,6 +26,10 @@ from paymatch.core.models import (
 from paymatch.core.ports import Effect, OrderFacts, Step
 
 
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 class FakeIndex:
     """Assigns when exactly one open order's number appears in the remittance."""
 
@@ -129,10 +133,8 @@ class FakeLifecycle:
         )
 
     def create(self, facts: OrderFacts, *, connected_at: datetime | None, now: datetime) -> Step:
-        created = facts.created_at or now.replace(tzinfo=None)
-        managed = connected_at is not None and (
-            facts.created_at is None or created >= connected_at.replace(tzinfo=None)
-        )
+        created = _naive(facts.created_at or now)
+        managed = connected_at is None or created >= _naive(connected_at)
         snap = {
             "state": "open" if managed else "not_managed",
             "managed": managed,
@@ -141,7 +143,14 @@ class FakeLifecycle:
             "currency": facts.currency,
             "created_at": created.replace(tzinfo=None).isoformat(),
         }
-        effects = [Effect("notify", notification="payment_information", recipient="customer")]
+        effects = [
+            Effect(
+                "notify",
+                notification="payment_information",
+                recipient="customer",
+                data={"reason": "new_order"},
+            )
+        ]
         return self._step(snap, effects if managed else [])
 
     def _settle(self, snap: dict[str, Any], effects: list[Effect]) -> None:
@@ -225,15 +234,15 @@ class FakeLifecycle:
     ) -> list[tuple[str, Step]]:
         step = self._step(dict(snapshot), [])
         moment = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-        if step.next_due_at is None or step.next_due_at > moment or step.state == "overdue":
+        if step.next_due_at is None or step.next_due_at > moment:
             return []
         snap = dict(snapshot)
-        snap["state"] = "overdue"
+        snap["state"] = "cancelled"  # like an unpaid prepayment order
         result = Step(
             snapshot=snap,
-            state="overdue",
+            state="cancelled",
             dunning_level=0,
-            effects=[Effect("notify", notification="overdue", recipient="merchant")],
+            effects=[],
             next_due_at=None,
         )
         return [("deadline_reached", result)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,14 @@ from paymatch.core.reconciler import Reconciler
 from paymatch.core.store import Store
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def _lifecycle() -> Any:
+    if os.environ.get("PAYMATCH_TEST_REAL_LIFECYCLE"):
+        from paymatch.core.lifecycle_adapter import StoreLifecycle  # noqa: PLC0415
+
+        return StoreLifecycle()
+    return FakeLifecycle()
 
 
 @pytest.fixture
@@ -34,7 +43,7 @@ def make(store_url: str, clock: FixedClock) -> Iterator[Callable[..., Reconciler
             config=config_from_dict(data),
             sources={"shop": source or MemorySource()},
             matcher=FakeMatcher(),
-            lifecycle=FakeLifecycle(),
+            lifecycle=_lifecycle(),
             clock=clock,
             worker_id="test",
         )

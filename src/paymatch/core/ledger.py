@@ -9,9 +9,10 @@ is in the outbox (or ``notifications``) of the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -82,9 +83,21 @@ class LedgerWriter:
         connected_at: datetime | None,
         now: datetime,
         actor: str,
+        existed_before_connection: bool = False,
     ) -> Step:
+        """Register a new order. An order listed at the source's first connection existed
+        before it, whatever its ``created_at`` says, so the lifecycle sees it created earlier."""
         document = order_document(order)
-        step = self.lifecycle.create(facts(order, source), connected_at=connected_at, now=now)
+        order_facts = facts(order, source)
+        if existed_before_connection and connected_at is not None:
+            before = connected_at - timedelta(microseconds=1)
+            created = order_facts.created_at
+            if created is not None and created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            order_facts = attrs.evolve(
+                order_facts, created_at=before if created is None else min(created, before)
+            )
+        step = self.lifecycle.create(order_facts, connected_at=connected_at, now=now)
         pk = ledger.conn.execute(
             insert(orders)
             .values(

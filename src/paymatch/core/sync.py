@@ -81,7 +81,7 @@ class SourceSync:
                 listed,
                 now=now,
                 mode="connect",
-                connected_at=None,
+                connected_at=now,
                 complete=False,
             )
 
@@ -215,7 +215,13 @@ class SourceSync:
             if not mapping.is_open(order):
                 return "closed"
             step = self.writer.insert_order(
-                ledger, name, order, connected_at=connected_at, now=now, actor=actor
+                ledger,
+                name,
+                order,
+                connected_at=connected_at,
+                now=now,
+                actor=actor,
+                existed_before_connection=mode == "connect",
             )
             return "not_managed" if step.state == "not_managed" else "new"
         if row["content_hash"] == content_hash(order_document(order)):
