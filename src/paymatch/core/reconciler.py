@@ -27,7 +27,7 @@ from paymatch.connectors.interfaces import (
 from paymatch.core.clock import Clock, SystemClock
 from paymatch.core.config import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
-from paymatch.core.ledger import LedgerWriter, order_row, stored_order
+from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
 from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
@@ -483,43 +483,61 @@ class Reconciler:
                     )
                     if not rows:
                         break
-                    for row in rows:
-                        decision, status = self._match_one(ledger, row, now)
+                    batch = self.writer.batch(ledger, now)
+                    for status, decision in self._match_chunk(batch, rows):
                         counts[status] += 1
                         if len(decisions) < keep_decisions:
-                            decisions.append(self._external(ledger.conn, decision))
+                            decisions.append(decision)
+                    batch.flush()
                     total += len(rows)
             except BaseException:
                 self._indexes.clear()  # the indexes may hold what was rolled back
                 raise
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
-    def _external(self, conn: Connection, decision: Decision) -> Decision:
+    def _match_chunk(
+        self, batch: LedgerBatch, rows: Sequence[RowMapping]
+    ) -> list[tuple[str, Decision]]:
+        """Match the postings in ``rows`` in order and collect the writes in ``batch``."""
+        matched: list[tuple[RowMapping, Posting, Decision]] = []
+        for row in rows:
+            posting = Posting.model_validate(row["data"])
+            index = self._index(batch.ledger, self._scope(row["account_iban"]))
+            matched.append((row, posting, index.match(posting)))
+            batch.posting(row["id"], row)
+        batch.load_orders(
+            int(key)
+            for _, _, decision in matched
+            for key in [a.order_id for a in decision.assignments]
+            + [c.order_id for c in decision.candidates]
+        )
+        results = []
+        for row, posting, decision in matched:
+            status = self._apply_decision(batch, row, posting, decision)
+            results.append((status, self._external(batch, decision)))
+        return results
+
+    def _external(self, batch: LedgerBatch, decision: Decision) -> Decision:
         """The decision with the sources' order ids instead of the store's keys.
 
         With more than one source configured the id is written ``source:order_id``.
         """
-        keys = {int(a.order_id) for a in decision.assignments}
-        keys |= {int(c.order_id) for c in decision.candidates}
-        if not keys:
+        if not decision.assignments and not decision.candidates:
             return decision
-        names = {
-            pk: (order_id if len(self._source_configs) == 1 else f"{source}:{order_id}")
-            for pk, source, order_id in conn.execute(
-                select(orders.c.id, orders.c.source, orders.c.order_id).where(
-                    orders.c.id.in_(sorted(keys))
-                )
-            )
-        }
+        several = len(self._source_configs) > 1
+
+        def name(key: str) -> str:
+            row = batch.order(int(key))
+            return f"{row['source']}:{row['order_id']}" if several else str(row["order_id"])
+
         return decision.model_copy(
             update={
                 "assignments": tuple(
-                    a.model_copy(update={"order_id": names[int(a.order_id)]})
+                    a.model_copy(update={"order_id": name(a.order_id)})
                     for a in decision.assignments
                 ),
                 "candidates": tuple(
-                    c.model_copy(update={"order_id": names[int(c.order_id)]})
-                    for c in decision.candidates
+                    c.model_copy(update={"order_id": name(c.order_id)}) for c in decision.candidates
                 ),
             }
         )
@@ -576,92 +594,54 @@ class Reconciler:
             history.setdefault(iban, []).append(customer)
         return history
 
-    def _match_one(self, ledger: Ledger, row: RowMapping, now: datetime) -> tuple[Decision, str]:
-        posting = Posting.model_validate(row["data"])
-        index = self._index(ledger, self._scope(row["account_iban"]))
-        decision = index.match(posting)
-        try:
-            with ledger.conn.begin_nested():
-                status = self._apply_decision(ledger, row, posting, decision, now)
-        except PaymatchError as error:
-            # The lifecycle refused (e.g. the order cannot take a payment in its state): a
-            # person decides. The index applied the assignment already, so rebuild it.
-            self._indexes.clear()
-            reason = f"automatic assignment refused: {error}"
-            self._to_review(ledger.conn, row["id"], decision, reason, now)
-            return decision, "suggested"
-        return decision, status
-
     def _apply_decision(
-        self, ledger: Ledger, row: RowMapping, posting: Posting, decision: Decision, now: datetime
+        self, batch: LedgerBatch, row: RowMapping, posting: Posting, decision: Decision
     ) -> str:
-        conn = ledger.conn
+        posting_id = row["id"]
         if decision.decision is DecisionKind.ASSIGNED and decision.assignments:
             evidence = {
                 c.order_id: [e.model_dump(mode="json") for e in c.evidence]
                 for c in decision.candidates
             }
-            for share in decision.assignments:
-                current = (
-                    conn.execute(select(postings).where(postings.c.id == row["id"]))
-                    .mappings()
-                    .one()
+            keys = [int(share.order_id) for share in decision.assignments]
+            point = batch.checkpoint(keys, [posting_id])
+            try:
+                for share in decision.assignments:
+                    batch.assign(
+                        posting_id,
+                        int(share.order_id),
+                        minor(share.amount, posting.currency),
+                        method="auto",
+                        evidence=evidence.get(share.order_id, []),
+                        by="paymatch",
+                        note=decision.reason,
+                    )
+            except PaymatchError as error:
+                # The lifecycle refused (e.g. the order cannot take a payment in its state): a
+                # person decides. The index applied the assignment already, so rebuild it.
+                batch.rollback(point)
+                self._indexes.clear()
+                self._to_review(
+                    batch, posting_id, decision, f"automatic assignment refused: {error}"
                 )
-                self.writer.assign(
-                    ledger,
-                    current,
-                    int(share.order_id),
-                    minor(share.amount, posting.currency),
-                    method="auto",
-                    evidence=evidence.get(share.order_id, []),
-                    by="paymatch",
-                    note=decision.reason,
-                    now=now,
-                )
-            return str(
-                conn.execute(
-                    select(postings.c.status).where(postings.c.id == row["id"])
-                ).scalar_one()
-            )
+                return "suggested"
+            return str(batch.posting(posting_id)["status"])
         if decision.decision is DecisionKind.SUGGESTED:
-            self._to_review(conn, row["id"], decision, decision.reason, now)
+            self._to_review(batch, posting_id, decision, decision.reason)
             return "suggested"
         status = "ignored" if decision.decision is DecisionKind.IGNORED else "unmatched"
-        conn.execute(
-            update(postings)
-            .where(postings.c.id == row["id"])
-            .values(status=status, reason=decision.reason, decided_at=utc(now))
-        )
+        batch.decide(posting_id, status, decision.reason)
         return status
 
     def _to_review(
-        self,
-        conn: Connection,
-        posting_id: str,
-        decision: Decision,
-        reason: str | None,
-        now: datetime,
+        self, batch: LedgerBatch, posting_id: str, decision: Decision, reason: str | None
     ) -> None:
         candidates = []
         for candidate in decision.candidates:
-            order = conn.execute(
-                select(orders.c.source, orders.c.order_id, orders.c.number).where(
-                    orders.c.id == int(candidate.order_id)
-                )
-            ).first()
-            if order is not None:
-                view = candidate_view(candidate, order[0], order[1], order[2])
-                candidates.append(view.model_dump(mode="json"))
-        conn.execute(
-            insert(review_items).values(
-                posting_id=posting_id, candidates=candidates, reason=reason, created_at=utc(now)
-            )
-        )
-        conn.execute(
-            update(postings)
-            .where(postings.c.id == posting_id)
-            .values(status="suggested", reason=reason, decided_at=utc(now))
-        )
+            order = batch.order(int(candidate.order_id))
+            view = candidate_view(candidate, order["source"], order["order_id"], order["number"])
+            candidates.append(view.model_dump(mode="json"))
+        batch.review(posting_id, candidates, reason)
 
     # manual work --------------------------------------------------------------------------
 
@@ -704,10 +684,11 @@ class Reconciler:
                     f"cannot assign {money(units, posting['currency'])} of posting {posting_id}:"
                     f" {money(rest, posting['currency'])} of it is unassigned"
                 )
-            self.writer.assign(
-                ledger, posting, pk, units, method="manual", evidence=[], by=by, note=note, now=now
-            )
-            self._resolve_review(conn, posting_id, "assigned", by, now)
+            batch = self.writer.batch(ledger, now)
+            batch.posting(posting_id, posting)
+            batch.assign(posting_id, pk, units, method="manual", evidence=[], by=by, note=note)
+            batch.resolve_review(posting_id, "assigned", by)
+            batch.flush()
             created = conn.execute(
                 select(func.max(assignments.c.id)).where(assignments.c.posting_id == posting_id)
             ).scalar_one()
@@ -740,8 +721,10 @@ class Reconciler:
                     f"posting {posting_id} has no active assignment"
                     + (f" to order {order_id}" if order_id else "")
                 )
+            batch = self.writer.batch(ledger, now)
             for row in rows:
-                self.writer.unassign(ledger, row, by=by, reason=reason, now=now)
+                batch.unassign(row, by=by, reason=reason)
+            batch.flush()
             return [self._assignment(conn, row["id"]) for row in rows]
 
     def ignore(self, posting_id: str, *, by: str, reason: str) -> StoredPosting:
@@ -752,22 +735,12 @@ class Reconciler:
             posting = self._posting_row(conn, posting_id)
             if posting["assigned_minor"]:
                 raise InputError(f"posting {posting_id} is assigned; unassign it first")
-            conn.execute(
-                update(postings)
-                .where(postings.c.id == posting_id)
-                .values(status="ignored", reason=f"ignored by {by}: {reason}", decided_at=utc(now))
-            )
-            self._resolve_review(conn, posting_id, "ignored", by, now)
+            batch = self.writer.batch(ledger, now)
+            batch.posting(posting_id, posting)
+            batch.decide(posting_id, "ignored", f"ignored by {by}: {reason}")
+            batch.resolve_review(posting_id, "ignored", by)
+            batch.flush()
             return _stored_posting(self._posting_row(conn, posting_id))
-
-    def _resolve_review(
-        self, conn: Connection, posting_id: str, resolution: str, by: str, now: datetime
-    ) -> None:
-        conn.execute(
-            update(review_items)
-            .where(review_items.c.posting_id == posting_id, review_items.c.resolved_at.is_(None))
-            .values(resolved_at=utc(now), resolution=resolution, resolved_by=by)
-        )
 
     def _posting_row(self, conn: Connection, posting_id: str) -> RowMapping:
         row = conn.execute(select(postings).where(postings.c.id == posting_id)).mappings().first()
@@ -812,6 +785,7 @@ class Reconciler:
         )
 
     def _due_events(self, now: datetime, *, chunk: int = 500) -> int:
+        """Apply the lifecycle's time-based events of every order whose time has come."""
         applied = 0
         done: set[int] = set()
         while True:
@@ -828,17 +802,17 @@ class Reconciler:
                 )
                 if not rows:
                     return applied
+                batch = self.writer.batch(ledger, now)
                 for row in rows:
                     done.add(row["id"])
-                    current = row
-                    for event, step in self.lifecycle.apply_due(
+                    batch.orders[row["id"]] = dict(row)
+                    steps = self.lifecycle.apply_due(
                         row["lifecycle"], source=row["source"], now=now
-                    ):
-                        self.writer.persist_step(
-                            ledger, current, event, step, now=now, actor="paymatch", details={}
-                        )
-                        current = order_row(ledger.conn, row["id"])
+                    )
+                    for event, step in steps:
+                        batch.record(row["id"], event, step, actor="paymatch", details={})
                         applied += 1
+                batch.flush()
 
     # queries ------------------------------------------------------------------------------
 
