@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
 from paymatch.connectors.interfaces import (
@@ -163,7 +165,9 @@ class Reconciler:
 
     def _register_configuration(self) -> None:
         now = utc(self.clock.now())
-        with self.store.transaction() as conn:
+        # Under the ledger lock: workers starting at once must not race to insert the rows.
+        with self.store.ledger() as ledger:
+            conn = ledger.conn
             for name, source in self._source_configs.items():
                 values: dict[str, Any] = {
                     "connector": source.connector,
@@ -775,11 +779,7 @@ class Reconciler:
         due = self._due_events(now)
         outcomes = self.outbox_worker.run(now)
         with self.store.transaction() as conn:
-            updated = conn.execute(
-                update(jobs).where(jobs.c.name == "tick").values(last_run_at=utc(now))
-            ).rowcount
-            if not updated:
-                conn.execute(insert(jobs).values(name="tick", last_run_at=utc(now)))
+            _touch_job(conn, "tick", now)
         return TickReport(
             at=now, syncs=syncs, matched=matched, due_events=due, outbox=dict(outcomes)
         )
@@ -936,6 +936,17 @@ class Reconciler:
 
 
 # helpers -------------------------------------------------------------------------------------
+
+
+def _touch_job(conn: Connection, name: str, now: datetime) -> None:
+    """Record when a job last ran (an upsert: workers may race for the first run)."""
+    dialect: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(jobs).values(name=name, last_run_at=utc(now))
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"last_run_at": statement.excluded.last_run_at}
+        )
+    )
 
 
 def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
