@@ -570,10 +570,12 @@ class Reconciler:
             cache = _IndexCache(index, {r["id"] for r in rows}, ledger.seq)
             self._indexes[scope] = cache
             return cache.index
+        if cache.seq == ledger.seq:
+            return cache.index  # same transaction: the index already holds its own changes
         query = select(orders).where(orders.c.seq > cache.seq)
-        if scope is not None:
-            query = query.where(orders.c.source.in_(sorted(scope)))
         for row in conn.execute(query).mappings():
+            if scope is not None and row["source"] not in scope:
+                continue
             wanted = row["state"] in self.lifecycle.matchable_states and (
                 row["amount_minor"] > row["paid_minor"]
             )
@@ -955,11 +957,11 @@ def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
 
 def _match_order(row: RowMapping) -> Order:
     """The order as the matcher sees it: keyed by the store's id, with what is still open."""
-    order = stored_order(row)
     open_minor = max(row["amount_minor"] - row["paid_minor"], 0)
-    return order.model_copy(
-        update={"id": str(row["id"]), "open_amount": money(open_minor, row["currency"])}
-    )
+    data = dict(row["data"])
+    data["id"] = str(row["id"])
+    data["open_amount"] = str(money(open_minor, row["currency"]))
+    return Order.model_validate(data)
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:
