@@ -558,16 +558,23 @@ class Reconciler:
         cache = self._indexes.get(scope)
         matchable = sorted(self.lifecycle.matchable_states)
         if cache is None:
-            query = select(orders).where(
+            query = select(*_MATCH_COLUMNS).where(
                 orders.c.state.in_(matchable), orders.c.amount_minor > orders.c.paid_minor
             )
             if scope is not None:
                 query = query.where(orders.c.source.in_(sorted(scope)))
-            rows = conn.execute(query).mappings().all()
-            index = self.matcher.index(
-                [_match_order(r) for r in rows], history=self._history(conn, scope)
-            )
-            cache = _IndexCache(index, {r["id"] for r in rows}, ledger.seq)
+            pks: set[int] = set()
+
+            def stream() -> Iterable[Order]:
+                # Row by row (server-side cursor on PostgreSQL): a million orders are never
+                # held as rows and as Order objects at the same time.
+                result = conn.execute(query.execution_options(yield_per=10_000))
+                for row in result.mappings():
+                    pks.add(row["id"])
+                    yield _match_order(row)
+
+            index = self.matcher.index(stream(), history=self._history(conn, scope))
+            cache = _IndexCache(index, pks, ledger.seq)
             self._indexes[scope] = cache
             return cache.index
         if cache.seq == ledger.seq:
@@ -953,6 +960,16 @@ def _touch_job(conn: Connection, name: str, now: datetime) -> None:
 
 def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
     return last is None or now - last >= interval
+
+
+_MATCH_COLUMNS = (
+    orders.c.id,
+    orders.c.source,
+    orders.c.currency,
+    orders.c.amount_minor,
+    orders.c.paid_minor,
+    orders.c.data,
+)
 
 
 def _match_order(row: RowMapping) -> Order:
