@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT / "tests"))  # the throwaway PostgreSQL server of th
 
 from paymatch.connectors.memory import MemorySource  # noqa: E402
 from paymatch.core.clock import FixedClock  # noqa: E402
-from paymatch.core.config import config_from_dict  # noqa: E402
 from paymatch.core.models import Order, PaymentCode, Posting  # noqa: E402
+from paymatch.core.settings import config_from_dict  # noqa: E402
 
 CONNECTED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

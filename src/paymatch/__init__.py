@@ -2,7 +2,6 @@
 
 from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.clock import FixedClock, SystemClock
-from paymatch.core.config import PaymatchConfig, load_config
 from paymatch.core.errors import (
     ConfigError,
     InputError,
@@ -27,6 +26,7 @@ from paymatch.core.models import (
     Statement,
 )
 from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import PaymatchConfig, load_config
 from paymatch.core.store import Store
 
 __version__ = "0.1.0"

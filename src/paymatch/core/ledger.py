@@ -24,9 +24,9 @@ import attrs
 from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from paymatch.core.config import Schedules
 from paymatch.core.models import Order
 from paymatch.core.ports import Effect, LifecyclePort, OrderFacts, Step
+from paymatch.core.settings import Schedules
 from paymatch.core.store import Ledger
 from paymatch.core.store import outbox as outbox_queue
 from paymatch.core.store.codec import content_hash, minor, money, order_document, utc

@@ -27,7 +27,6 @@ from paymatch.connectors.interfaces import (
     StatusMapping,
 )
 from paymatch.core.clock import Clock, SystemClock
-from paymatch.core.config import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
 from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
@@ -46,6 +45,7 @@ from paymatch.core.records import (
     TickReport,
     candidate_view,
 )
+from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.store import Ledger, Store
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import minor, money, utc
@@ -151,7 +151,7 @@ class Reconciler:
     ) -> Reconciler:
         """Open the configured store and build everything the configuration describes."""
         if not isinstance(config, PaymatchConfig):
-            from paymatch.core.config import load_config  # noqa: PLC0415
+            from paymatch.core.settings import load_config  # noqa: PLC0415
 
             config = load_config(config)
         return cls(
