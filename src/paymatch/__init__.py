@@ -2,13 +2,16 @@
 
 from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.clock import FixedClock, SystemClock
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
     InputError,
     MoneyError,
     PaymatchError,
+    PluginError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -45,11 +48,15 @@ __all__ = [
     "EvidenceKind",
     "FixedClock",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchConfig",
     "PaymatchError",
     "PaymentCode",
+    "PluginError",
     "Posting",
     "Reconciler",
     "Statement",

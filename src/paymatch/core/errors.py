@@ -50,3 +50,16 @@ class ConfigError(InputError):
 
 class StatementError(InputError):
     """A bank statement file that cannot be read. Nothing from that file is returned."""
+
+
+class PluginError(PaymatchError):
+    """A plugin that cannot be used: it fails to load, breaks a hook's contract, or clashes with
+    another plugin. The message names the plugin and its distribution."""
+
+
+class StatementWarning(UserWarning):
+    """Something in a bank statement that paymatch read, but that a person may want to check.
+
+    Issued with :func:`warnings.warn`, so callers can log, collect or escalate it with the usual
+    warning filters: a balance that does not add up, an encoding that had to be guessed.
+    """
