@@ -21,14 +21,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
+from paymatch.connectors import plugins
 from paymatch.connectors.interfaces import (
     OrderProblem,
     OrderSource,
     StatusMapping,
 )
 from paymatch.core.clock import Clock, SystemClock
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
 from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
+from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
 from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
@@ -69,16 +72,11 @@ MATCH_CHUNK = 2000
 
 
 def _connector_class(name: str) -> type[OrderSource]:
-    from paymatch.connectors.files import FileSource  # noqa: PLC0415 - no import cycle
-    from paymatch.connectors.memory import MemorySource  # noqa: PLC0415
-
-    builtin: dict[str, type[OrderSource]] = {"file": FileSource, "memory": MemorySource}
-    if name in builtin:
-        return builtin[name]
-    raise ConfigError(
-        f"unknown connector {name!r} (built in: {', '.join(sorted(builtin))})",
-        field="sources.connector",
-    )
+    """The order-source connector registered as ``name`` (built-in or plugin)."""
+    try:
+        return plugins.order_source_class(name)
+    except plugins.UnknownConnectorError as error:
+        raise ConfigError(str(error), field="sources.connector") from None
 
 
 class _IndexCache:
@@ -1008,26 +1006,23 @@ def _stored_posting(row: RowMapping) -> StoredPosting:
 
 
 def _read_statement(path: Path) -> Statement:
+    """Read a bank statement file in whichever installed format recognises it."""
     try:
-        from paymatch.connectors.bank import read_statement  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        read_statement = None
-    if read_statement is None:
-        raise ConfigError("no bank statement reader is installed")
-    result: Statement = read_statement(path)
-    return result
+        with path.open("rb") as stream:
+            head = stream.read(65536)
+    except OSError as error:
+        raise InputError(error.strerror or str(error), where=str(path)) from None
+    for bank_format in plugins.bank_formats():
+        if bank_format.sniff(head):
+            statement: Statement = bank_format.read(path)
+            return statement
+    names = ", ".join(f.PLUGIN_NAME for f in plugins.bank_formats()) or "none installed"
+    raise InputError(f"not a bank statement format paymatch reads ({names})", where=str(path))
 
 
 def _default_matcher(config: PaymatchConfig) -> MatcherPort:
-    import importlib  # noqa: PLC0415
-
-    try:
-        module: Any = importlib.import_module("paymatch.core.matcher")
-    except ImportError:
-        raise ConfigError("paymatch's matcher is not available; pass matcher=") from None
-    settings = config.matcher
-    match_config = module.MatchConfig.model_validate(settings) if settings else None
-    matcher: MatcherPort = module.Matcher(match_config)
+    match_config = MatchConfig.from_mapping(config.match, where="match") if config.match else None
+    matcher: MatcherPort = Matcher.with_plugins(match_config)
     return matcher
 
 

@@ -134,8 +134,8 @@ class PaymatchConfig(_Section):
     sources: dict[str, SourceConfig] = {}
     schedules: Schedules = Schedules()
     worker: WorkerConfig = WorkerConfig()
-    matcher: dict[str, Any] = Field(default_factory=dict)
-    """Passed to the matcher's MatchConfig."""
+    match: dict[str, Any] = Field(default_factory=dict)
+    """The matcher's ``[match]`` table (``MatchConfig``; docs/matching.md)."""
     policy: dict[str, Any] = Field(default_factory=dict)
     """The lifecycle policy table (defaults and per-source overrides; docs/lifecycle.md)."""
 
