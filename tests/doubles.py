@@ -34,16 +34,23 @@ class FakeIndex:
     """Assigns when exactly one open order's number appears in the remittance."""
 
     def __init__(self, orders: Iterable[Order]) -> None:
-        self.orders: dict[str, Order] = {o.id: o for o in orders}
+        self.orders: dict[str, Order] = {}
+        self.by_number: dict[str, set[str]] = {}
+        for order in orders:
+            self.add(order)
 
     def add(self, order: Order) -> None:
+        self.remove(order.id)
         self.orders[order.id] = order
+        self.by_number.setdefault(order.number or "", set()).add(order.id)
 
     def update(self, order: Order) -> None:
-        self.orders[order.id] = order
+        self.add(order)
 
     def remove(self, order_id: str) -> None:
-        self.orders.pop(order_id, None)
+        old = self.orders.pop(order_id, None)
+        if old is not None:
+            self.by_number.get(old.number or "", set()).discard(order_id)
 
     def match(self, posting: Posting) -> Decision:
         if "IGNORE" in posting.remittance.upper():
@@ -53,11 +60,12 @@ class FakeIndex:
         if posting.amount <= 0:
             return Decision(posting_id=posting.id, decision=DecisionKind.UNMATCHED, reason="debit")
         words = set(re.findall(r"[A-Za-z0-9-]+", posting.remittance))
+        ids = set().union(*(self.by_number.get(word, set()) for word in words))
         hits = sorted(
             (
                 o
-                for o in self.orders.values()
-                if o.number in words and o.currency == posting.currency and o.due_amount > 0
+                for o in (self.orders[i] for i in ids)
+                if o.currency == posting.currency and o.due_amount > 0
             ),
             key=lambda o: o.id,
         )

@@ -2,14 +2,16 @@
 
 from paymatch.connectors.hookspecs import hookimpl
 from paymatch.core.clock import FixedClock, SystemClock
-from paymatch.core.config import PaymatchConfig, load_config
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
     InputError,
     MoneyError,
     PaymatchError,
+    PluginError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -27,6 +29,7 @@ from paymatch.core.models import (
     Statement,
 )
 from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import PaymatchConfig, load_config
 from paymatch.core.store import Store
 
 __version__ = "0.1.0"
@@ -45,11 +48,15 @@ __all__ = [
     "EvidenceKind",
     "FixedClock",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchConfig",
     "PaymatchError",
     "PaymentCode",
+    "PluginError",
     "Posting",
     "Reconciler",
     "Statement",

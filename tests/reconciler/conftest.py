@@ -10,8 +10,8 @@ import pytest
 from doubles import FakeLifecycle, FakeMatcher
 from paymatch.connectors.memory import MemorySource
 from paymatch.core.clock import FixedClock
-from paymatch.core.config import config_from_dict
 from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import config_from_dict
 from paymatch.core.store import Store
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from conftest_helpers import order, posting
 from doubles import FakeLifecycle, FakeMatcher
 from paymatch.connectors.memory import MemorySource
 from paymatch.core.clock import FixedClock
-from paymatch.core.config import config_from_dict
 from paymatch.core.errors import InputError
 from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import config_from_dict
 from paymatch.core.store import Store
 from paymatch.core.store.schema import assignments, orders, postings
 

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from doubles import FakeLifecycle, FakeMatcher
 from paymatch.connectors.files import FileSource
-from paymatch.core.config import config_from_dict
 from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import config_from_dict
 from paymatch.core.store import Store
 from paymatch.interchange import read_postings
 

@@ -19,9 +19,9 @@ from rich.table import Table
 
 from paymatch.connectors.files import FileSource
 from paymatch.core.clock import FixedClock
-from paymatch.core.config import config_from_dict
 from paymatch.core.reconciler import Reconciler
 from paymatch.core.records import ImportReport
+from paymatch.core.settings import config_from_dict
 
 OWN_IBAN = "DE02120300000000202051"
 

@@ -10,9 +10,9 @@ from types import FrameType
 import click
 from rich.console import Console
 
-from paymatch.core.config import load_config
 from paymatch.core.reconciler import Reconciler
 from paymatch.core.records import TickReport
+from paymatch.core.settings import load_config
 
 
 def _summary(report: TickReport) -> str:

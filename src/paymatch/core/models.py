@@ -185,6 +185,19 @@ class Posting(_Model):
     purpose_code: Text = None
     status: Text = None
     """Entry status where the bank reports one (``BOOK``, ``PDNG``, ``INFO``)."""
+    booking_text: Text = None
+    """The bank's booking text of the entry (CAMT ``AddtlNtryInf``, e.g. "Überweisungsgutschr.")."""
+    additional_info: Text = None
+    """Free text the bank adds to the transaction (CAMT ``AddtlTxInf``)."""
+    return_reason: Text = None
+    """Reason code of a returned or reversed payment (CAMT ``RtrInf/Rsn``, e.g. ``AC04``)."""
+    references: tuple[tuple[str, str], ...] = ()
+    """Every further reference the bank gave, as (name, value) pairs in file order, e.g.
+    ``("TxId", "...")``, ``("Btch/PmtInfId", "...")``, ``("RfrdDocInf", "invoice 4711")``."""
+    statement_id: Text = None
+    """The id of the statement, report or notification the posting came from."""
+    copy_duplicate: Text = None
+    """``CODU``/``COPY``/``DUPL`` where the bank marks the statement as a copy or duplicate."""
 
     _amounts = field_validator("amount", "charges")(_check_amount)
 
@@ -240,8 +253,11 @@ class Candidate(_Model):
 
     order_id: str
     score: float
+    """Probability (0 to 1) that the posting pays this order, given all the evidence."""
     amount: Decimal | None = None
     """What this posting would pay on the order if assigned."""
+    together_with: tuple[str, ...] = ()
+    """Other orders the same posting would pay at once (a collective payment)."""
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -262,6 +278,9 @@ class AssignedAmount(_Model):
 
     order_id: str
     amount: Decimal
+    write_off: Decimal | None = None
+    """A shortfall that counts as settled (cash discount, bank fee, tolerance), if any."""
+    write_off_reason: str | None = None
 
 
 class Decision(_Model):
@@ -298,6 +317,11 @@ class BalanceKind(StrEnum):
     CLOSING_AVAILABLE = "closing_available"
     FORWARD_AVAILABLE = "forward_available"
     INTERIM_AVAILABLE = "interim_available"
+    INFORMATION = "information"
+    EXPECTED_CREDIT = "expected_credit"
+    EXPECTED_DEBIT = "expected_debit"
+    OTHER = "other"
+    """A bank-specific balance type; ``Balance.code`` holds the bank's name for it."""
 
 
 class Balance(_Model):
@@ -308,6 +332,8 @@ class Balance(_Model):
     account_iban: Compact = None
     currency: Currency
     amount: Amount
+    code: Text = None
+    """The balance type as the file names it (CAMT ``OPBD``, ``PRCD``, a proprietary name)."""
 
     _amounts = field_validator("amount")(_check_amount)
 

@@ -22,10 +22,10 @@ from paymatch.connectors.interfaces import (
     TargetStatus,
     WriteOutcome,
 )
-from paymatch.core.config import Schedules
 from paymatch.core.ledger import NOTIFY, WRITE_STATUS, notify, order_row
 from paymatch.core.models import PaymentCode
 from paymatch.core.records import Notification
+from paymatch.core.settings import Schedules
 from paymatch.core.store import Store
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import money, utc

@@ -17,17 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
 
+from paymatch.connectors import plugins
 from paymatch.connectors.interfaces import (
     OrderProblem,
     OrderSource,
     StatusMapping,
 )
 from paymatch.core.clock import Clock, SystemClock
-from paymatch.core.config import AccountConfig, PaymatchConfig, Schedules, SourceConfig
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
-from paymatch.core.ledger import LedgerWriter, order_row, stored_order
+from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
+from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
 from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
@@ -44,6 +48,7 @@ from paymatch.core.records import (
     TickReport,
     candidate_view,
 )
+from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.store import Ledger, Store
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import minor, money, utc
@@ -67,16 +72,11 @@ MATCH_CHUNK = 2000
 
 
 def _connector_class(name: str) -> type[OrderSource]:
-    from paymatch.connectors.files import FileSource  # noqa: PLC0415 - no import cycle
-    from paymatch.connectors.memory import MemorySource  # noqa: PLC0415
-
-    builtin: dict[str, type[OrderSource]] = {"file": FileSource, "memory": MemorySource}
-    if name in builtin:
-        return builtin[name]
-    raise ConfigError(
-        f"unknown connector {name!r} (built in: {', '.join(sorted(builtin))})",
-        field="sources.connector",
-    )
+    """The order-source connector registered as ``name`` (built-in or plugin)."""
+    try:
+        return plugins.order_source_class(name)
+    except plugins.UnknownConnectorError as error:
+        raise ConfigError(str(error), field="sources.connector") from None
 
 
 class _IndexCache:
@@ -149,7 +149,7 @@ class Reconciler:
     ) -> Reconciler:
         """Open the configured store and build everything the configuration describes."""
         if not isinstance(config, PaymatchConfig):
-            from paymatch.core.config import load_config  # noqa: PLC0415
+            from paymatch.core.settings import load_config  # noqa: PLC0415
 
             config = load_config(config)
         return cls(
@@ -163,7 +163,9 @@ class Reconciler:
 
     def _register_configuration(self) -> None:
         now = utc(self.clock.now())
-        with self.store.transaction() as conn:
+        # Under the ledger lock: workers starting at once must not race to insert the rows.
+        with self.store.ledger() as ledger:
+            conn = ledger.conn
             for name, source in self._source_configs.items():
                 values: dict[str, Any] = {
                     "connector": source.connector,
@@ -483,43 +485,61 @@ class Reconciler:
                     )
                     if not rows:
                         break
-                    for row in rows:
-                        decision, status = self._match_one(ledger, row, now)
+                    batch = self.writer.batch(ledger, now)
+                    for status, decision in self._match_chunk(batch, rows):
                         counts[status] += 1
                         if len(decisions) < keep_decisions:
-                            decisions.append(self._external(ledger.conn, decision))
+                            decisions.append(decision)
+                    batch.flush()
                     total += len(rows)
             except BaseException:
                 self._indexes.clear()  # the indexes may hold what was rolled back
                 raise
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
-    def _external(self, conn: Connection, decision: Decision) -> Decision:
+    def _match_chunk(
+        self, batch: LedgerBatch, rows: Sequence[RowMapping]
+    ) -> list[tuple[str, Decision]]:
+        """Match the postings in ``rows`` in order and collect the writes in ``batch``."""
+        matched: list[tuple[RowMapping, Posting, Decision]] = []
+        for row in rows:
+            posting = Posting.model_validate(row["data"])
+            index = self._index(batch.ledger, self._scope(row["account_iban"]))
+            matched.append((row, posting, index.match(posting)))
+            batch.posting(row["id"], row)
+        batch.load_orders(
+            int(key)
+            for _, _, decision in matched
+            for key in [a.order_id for a in decision.assignments]
+            + [c.order_id for c in decision.candidates]
+        )
+        results = []
+        for row, posting, decision in matched:
+            status = self._apply_decision(batch, row, posting, decision)
+            results.append((status, self._external(batch, decision)))
+        return results
+
+    def _external(self, batch: LedgerBatch, decision: Decision) -> Decision:
         """The decision with the sources' order ids instead of the store's keys.
 
         With more than one source configured the id is written ``source:order_id``.
         """
-        keys = {int(a.order_id) for a in decision.assignments}
-        keys |= {int(c.order_id) for c in decision.candidates}
-        if not keys:
+        if not decision.assignments and not decision.candidates:
             return decision
-        names = {
-            pk: (order_id if len(self._source_configs) == 1 else f"{source}:{order_id}")
-            for pk, source, order_id in conn.execute(
-                select(orders.c.id, orders.c.source, orders.c.order_id).where(
-                    orders.c.id.in_(sorted(keys))
-                )
-            )
-        }
+        several = len(self._source_configs) > 1
+
+        def name(key: str) -> str:
+            row = batch.order(int(key))
+            return f"{row['source']}:{row['order_id']}" if several else str(row["order_id"])
+
         return decision.model_copy(
             update={
                 "assignments": tuple(
-                    a.model_copy(update={"order_id": names[int(a.order_id)]})
+                    a.model_copy(update={"order_id": name(a.order_id)})
                     for a in decision.assignments
                 ),
                 "candidates": tuple(
-                    c.model_copy(update={"order_id": names[int(c.order_id)]})
-                    for c in decision.candidates
+                    c.model_copy(update={"order_id": name(c.order_id)}) for c in decision.candidates
                 ),
             }
         )
@@ -536,22 +556,31 @@ class Reconciler:
         cache = self._indexes.get(scope)
         matchable = sorted(self.lifecycle.matchable_states)
         if cache is None:
-            query = select(orders).where(
+            query = select(*_MATCH_COLUMNS).where(
                 orders.c.state.in_(matchable), orders.c.amount_minor > orders.c.paid_minor
             )
             if scope is not None:
                 query = query.where(orders.c.source.in_(sorted(scope)))
-            rows = conn.execute(query).mappings().all()
-            index = self.matcher.index(
-                [_match_order(r) for r in rows], history=self._history(conn, scope)
-            )
-            cache = _IndexCache(index, {r["id"] for r in rows}, ledger.seq)
+            pks: set[int] = set()
+
+            def stream() -> Iterable[Order]:
+                # Row by row (server-side cursor on PostgreSQL): a million orders are never
+                # held as rows and as Order objects at the same time.
+                result = conn.execute(query.execution_options(yield_per=10_000))
+                for row in result.mappings():
+                    pks.add(row["id"])
+                    yield _match_order(row)
+
+            index = self.matcher.index(stream(), history=self._history(conn, scope))
+            cache = _IndexCache(index, pks, ledger.seq)
             self._indexes[scope] = cache
             return cache.index
+        if cache.seq == ledger.seq:
+            return cache.index  # same transaction: the index already holds its own changes
         query = select(orders).where(orders.c.seq > cache.seq)
-        if scope is not None:
-            query = query.where(orders.c.source.in_(sorted(scope)))
         for row in conn.execute(query).mappings():
+            if scope is not None and row["source"] not in scope:
+                continue
             wanted = row["state"] in self.lifecycle.matchable_states and (
                 row["amount_minor"] > row["paid_minor"]
             )
@@ -576,92 +605,54 @@ class Reconciler:
             history.setdefault(iban, []).append(customer)
         return history
 
-    def _match_one(self, ledger: Ledger, row: RowMapping, now: datetime) -> tuple[Decision, str]:
-        posting = Posting.model_validate(row["data"])
-        index = self._index(ledger, self._scope(row["account_iban"]))
-        decision = index.match(posting)
-        try:
-            with ledger.conn.begin_nested():
-                status = self._apply_decision(ledger, row, posting, decision, now)
-        except PaymatchError as error:
-            # The lifecycle refused (e.g. the order cannot take a payment in its state): a
-            # person decides. The index applied the assignment already, so rebuild it.
-            self._indexes.clear()
-            reason = f"automatic assignment refused: {error}"
-            self._to_review(ledger.conn, row["id"], decision, reason, now)
-            return decision, "suggested"
-        return decision, status
-
     def _apply_decision(
-        self, ledger: Ledger, row: RowMapping, posting: Posting, decision: Decision, now: datetime
+        self, batch: LedgerBatch, row: RowMapping, posting: Posting, decision: Decision
     ) -> str:
-        conn = ledger.conn
+        posting_id = row["id"]
         if decision.decision is DecisionKind.ASSIGNED and decision.assignments:
             evidence = {
                 c.order_id: [e.model_dump(mode="json") for e in c.evidence]
                 for c in decision.candidates
             }
-            for share in decision.assignments:
-                current = (
-                    conn.execute(select(postings).where(postings.c.id == row["id"]))
-                    .mappings()
-                    .one()
+            keys = [int(share.order_id) for share in decision.assignments]
+            point = batch.checkpoint(keys, [posting_id])
+            try:
+                for share in decision.assignments:
+                    batch.assign(
+                        posting_id,
+                        int(share.order_id),
+                        minor(share.amount, posting.currency),
+                        method="auto",
+                        evidence=evidence.get(share.order_id, []),
+                        by="paymatch",
+                        note=decision.reason,
+                    )
+            except PaymatchError as error:
+                # The lifecycle refused (e.g. the order cannot take a payment in its state): a
+                # person decides. The index applied the assignment already, so rebuild it.
+                batch.rollback(point)
+                self._indexes.clear()
+                self._to_review(
+                    batch, posting_id, decision, f"automatic assignment refused: {error}"
                 )
-                self.writer.assign(
-                    ledger,
-                    current,
-                    int(share.order_id),
-                    minor(share.amount, posting.currency),
-                    method="auto",
-                    evidence=evidence.get(share.order_id, []),
-                    by="paymatch",
-                    note=decision.reason,
-                    now=now,
-                )
-            return str(
-                conn.execute(
-                    select(postings.c.status).where(postings.c.id == row["id"])
-                ).scalar_one()
-            )
+                return "suggested"
+            return str(batch.posting(posting_id)["status"])
         if decision.decision is DecisionKind.SUGGESTED:
-            self._to_review(conn, row["id"], decision, decision.reason, now)
+            self._to_review(batch, posting_id, decision, decision.reason)
             return "suggested"
         status = "ignored" if decision.decision is DecisionKind.IGNORED else "unmatched"
-        conn.execute(
-            update(postings)
-            .where(postings.c.id == row["id"])
-            .values(status=status, reason=decision.reason, decided_at=utc(now))
-        )
+        batch.decide(posting_id, status, decision.reason)
         return status
 
     def _to_review(
-        self,
-        conn: Connection,
-        posting_id: str,
-        decision: Decision,
-        reason: str | None,
-        now: datetime,
+        self, batch: LedgerBatch, posting_id: str, decision: Decision, reason: str | None
     ) -> None:
         candidates = []
         for candidate in decision.candidates:
-            order = conn.execute(
-                select(orders.c.source, orders.c.order_id, orders.c.number).where(
-                    orders.c.id == int(candidate.order_id)
-                )
-            ).first()
-            if order is not None:
-                view = candidate_view(candidate, order[0], order[1], order[2])
-                candidates.append(view.model_dump(mode="json"))
-        conn.execute(
-            insert(review_items).values(
-                posting_id=posting_id, candidates=candidates, reason=reason, created_at=utc(now)
-            )
-        )
-        conn.execute(
-            update(postings)
-            .where(postings.c.id == posting_id)
-            .values(status="suggested", reason=reason, decided_at=utc(now))
-        )
+            order = batch.order(int(candidate.order_id))
+            view = candidate_view(candidate, order["source"], order["order_id"], order["number"])
+            candidates.append(view.model_dump(mode="json"))
+        batch.review(posting_id, candidates, reason)
 
     # manual work --------------------------------------------------------------------------
 
@@ -704,10 +695,11 @@ class Reconciler:
                     f"cannot assign {money(units, posting['currency'])} of posting {posting_id}:"
                     f" {money(rest, posting['currency'])} of it is unassigned"
                 )
-            self.writer.assign(
-                ledger, posting, pk, units, method="manual", evidence=[], by=by, note=note, now=now
-            )
-            self._resolve_review(conn, posting_id, "assigned", by, now)
+            batch = self.writer.batch(ledger, now)
+            batch.posting(posting_id, posting)
+            batch.assign(posting_id, pk, units, method="manual", evidence=[], by=by, note=note)
+            batch.resolve_review(posting_id, "assigned", by)
+            batch.flush()
             created = conn.execute(
                 select(func.max(assignments.c.id)).where(assignments.c.posting_id == posting_id)
             ).scalar_one()
@@ -740,8 +732,10 @@ class Reconciler:
                     f"posting {posting_id} has no active assignment"
                     + (f" to order {order_id}" if order_id else "")
                 )
+            batch = self.writer.batch(ledger, now)
             for row in rows:
-                self.writer.unassign(ledger, row, by=by, reason=reason, now=now)
+                batch.unassign(row, by=by, reason=reason)
+            batch.flush()
             return [self._assignment(conn, row["id"]) for row in rows]
 
     def ignore(self, posting_id: str, *, by: str, reason: str) -> StoredPosting:
@@ -752,22 +746,12 @@ class Reconciler:
             posting = self._posting_row(conn, posting_id)
             if posting["assigned_minor"]:
                 raise InputError(f"posting {posting_id} is assigned; unassign it first")
-            conn.execute(
-                update(postings)
-                .where(postings.c.id == posting_id)
-                .values(status="ignored", reason=f"ignored by {by}: {reason}", decided_at=utc(now))
-            )
-            self._resolve_review(conn, posting_id, "ignored", by, now)
+            batch = self.writer.batch(ledger, now)
+            batch.posting(posting_id, posting)
+            batch.decide(posting_id, "ignored", f"ignored by {by}: {reason}")
+            batch.resolve_review(posting_id, "ignored", by)
+            batch.flush()
             return _stored_posting(self._posting_row(conn, posting_id))
-
-    def _resolve_review(
-        self, conn: Connection, posting_id: str, resolution: str, by: str, now: datetime
-    ) -> None:
-        conn.execute(
-            update(review_items)
-            .where(review_items.c.posting_id == posting_id, review_items.c.resolved_at.is_(None))
-            .values(resolved_at=utc(now), resolution=resolution, resolved_by=by)
-        )
 
     def _posting_row(self, conn: Connection, posting_id: str) -> RowMapping:
         row = conn.execute(select(postings).where(postings.c.id == posting_id)).mappings().first()
@@ -802,16 +786,13 @@ class Reconciler:
         due = self._due_events(now)
         outcomes = self.outbox_worker.run(now)
         with self.store.transaction() as conn:
-            updated = conn.execute(
-                update(jobs).where(jobs.c.name == "tick").values(last_run_at=utc(now))
-            ).rowcount
-            if not updated:
-                conn.execute(insert(jobs).values(name="tick", last_run_at=utc(now)))
+            _touch_job(conn, "tick", now)
         return TickReport(
             at=now, syncs=syncs, matched=matched, due_events=due, outbox=dict(outcomes)
         )
 
     def _due_events(self, now: datetime, *, chunk: int = 500) -> int:
+        """Apply the lifecycle's time-based events of every order whose time has come."""
         applied = 0
         done: set[int] = set()
         while True:
@@ -828,17 +809,17 @@ class Reconciler:
                 )
                 if not rows:
                     return applied
+                batch = self.writer.batch(ledger, now)
                 for row in rows:
                     done.add(row["id"])
-                    current = row
-                    for event, step in self.lifecycle.apply_due(
+                    batch.orders[row["id"]] = dict(row)
+                    steps = self.lifecycle.apply_due(
                         row["lifecycle"], source=row["source"], now=now
-                    ):
-                        self.writer.persist_step(
-                            ledger, current, event, step, now=now, actor="paymatch", details={}
-                        )
-                        current = order_row(ledger.conn, row["id"])
+                    )
+                    for event, step in steps:
+                        batch.record(row["id"], event, step, actor="paymatch", details={})
                         applied += 1
+                batch.flush()
 
     # queries ------------------------------------------------------------------------------
 
@@ -964,17 +945,38 @@ class Reconciler:
 # helpers -------------------------------------------------------------------------------------
 
 
+def _touch_job(conn: Connection, name: str, now: datetime) -> None:
+    """Record when a job last ran (an upsert: workers may race for the first run)."""
+    dialect: Any = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect(jobs).values(name=name, last_run_at=utc(now))
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"], set_={"last_run_at": statement.excluded.last_run_at}
+        )
+    )
+
+
 def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
     return last is None or now - last >= interval
 
 
+_MATCH_COLUMNS = (
+    orders.c.id,
+    orders.c.source,
+    orders.c.currency,
+    orders.c.amount_minor,
+    orders.c.paid_minor,
+    orders.c.data,
+)
+
+
 def _match_order(row: RowMapping) -> Order:
     """The order as the matcher sees it: keyed by the store's id, with what is still open."""
-    order = stored_order(row)
     open_minor = max(row["amount_minor"] - row["paid_minor"], 0)
-    return order.model_copy(
-        update={"id": str(row["id"]), "open_amount": money(open_minor, row["currency"])}
-    )
+    data = dict(row["data"])
+    data["id"] = str(row["id"])
+    data["open_amount"] = str(money(open_minor, row["currency"]))
+    return Order.model_validate(data)
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:
@@ -1004,26 +1006,23 @@ def _stored_posting(row: RowMapping) -> StoredPosting:
 
 
 def _read_statement(path: Path) -> Statement:
+    """Read a bank statement file in whichever installed format recognises it."""
     try:
-        from paymatch.connectors.bank import read_statement  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        read_statement = None
-    if read_statement is None:
-        raise ConfigError("no bank statement reader is installed")
-    result: Statement = read_statement(path)
-    return result
+        with path.open("rb") as stream:
+            head = stream.read(65536)
+    except OSError as error:
+        raise InputError(error.strerror or str(error), where=str(path)) from None
+    for bank_format in plugins.bank_formats():
+        if bank_format.sniff(head):
+            statement: Statement = bank_format.read(path)
+            return statement
+    names = ", ".join(f.PLUGIN_NAME for f in plugins.bank_formats()) or "none installed"
+    raise InputError(f"not a bank statement format paymatch reads ({names})", where=str(path))
 
 
 def _default_matcher(config: PaymatchConfig) -> MatcherPort:
-    import importlib  # noqa: PLC0415
-
-    try:
-        module: Any = importlib.import_module("paymatch.core.matcher")
-    except ImportError:
-        raise ConfigError("paymatch's matcher is not available; pass matcher=") from None
-    settings = config.matcher
-    match_config = module.MatchConfig.model_validate(settings) if settings else None
-    matcher: MatcherPort = module.Matcher(match_config)
+    match_config = MatchConfig.from_mapping(config.match, where="match") if config.match else None
+    matcher: MatcherPort = Matcher.with_plugins(match_config)
     return matcher
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from paymatch.connectors.interfaces import OrderProblem, OrderSource, StatusMapping
 from paymatch.core.errors import PaymatchError
-from paymatch.core.ledger import LedgerWriter, find_order, stored_order
+from paymatch.core.ledger import LedgerBatch, LedgerWriter, stored_order
 from paymatch.core.models import Order
+from paymatch.core.ports import Step
 from paymatch.core.records import SyncReport
 from paymatch.core.store import Ledger, Store
 from paymatch.core.store.codec import content_hash, order_document, utc
@@ -117,10 +117,12 @@ class SourceSync:
     def removal(self, name: str, order_id: str, *, now: datetime, actor: str) -> SyncReport:
         """The source deleted an order."""
         with self.store.ledger() as ledger:
-            row = find_order(ledger.conn, name, order_id)
-            if row is None:
+            batch = self.writer.batch(ledger, now)
+            pk = batch.load_source_orders(name, [order_id]).get(order_id)
+            if pk is None:
                 return SyncReport(source=name, mode="removal")
-            removed = self._remove(ledger, row, "deleted", now=now, actor=actor)
+            removed = self._remove(batch, pk, "deleted", actor=actor)
+            batch.flush()
             return SyncReport(source=name, mode="removal", removed=int(removed))
 
     # ---------------------------------------------------------------------------------------
@@ -148,6 +150,9 @@ class SourceSync:
             )
         seen: set[str] = {p.order_id for p in problems if p.order_id is not None}
         allowed = self.currencies.get(name)
+        batch = self.writer.batch(ledger, now)
+        existing = batch.load_source_orders(name, ids)
+        new: list[tuple[str, Order, Step]] = []
         for reported in candidates:
             if ids[reported.id] > 1:
                 continue
@@ -157,28 +162,33 @@ class SourceSync:
                 problems.append(
                     OrderProblem(
                         order_id=order.id,
-                        reason=f"currency {order.currency} is not taken by any account of source "
-                        f"{name!r} ({', '.join(sorted(allowed))})",
+                        reason=f"currency {order.currency} is not taken by any account of "
+                        f"source {name!r} ({', '.join(sorted(allowed))})",
                     )
                 )
                 continue
+            pk = existing.get(order.id)
+            point = batch.checkpoint([pk] if pk is not None else [])
             try:
-                with ledger.conn.begin_nested():
-                    counts[
-                        self._one(
-                            ledger,
-                            name,
-                            mapping,
-                            order,
-                            now=now,
-                            mode=mode,
-                            connected_at=connected_at,
-                        )
-                    ] += 1
+                outcome = self._one(
+                    batch,
+                    name,
+                    mapping,
+                    order,
+                    pk=pk,
+                    new=new,
+                    mode=mode,
+                    connected_at=connected_at,
+                )
             except (PaymatchError, ValidationError, ValueError) as error:
+                batch.rollback(point)
                 problems.append(OrderProblem(order_id=order.id, reason=str(error)))
+                continue
+            counts[outcome] += 1
+        batch.insert_orders(new, actor=f"source:{name}")
         if complete:
-            counts["not_tracked"] += self._not_tracked(ledger, name, seen, now=now)
+            counts["not_tracked"] += self._not_tracked(batch, name, seen)
+        batch.flush()
         return SyncReport(
             source=name,
             mode=mode,
@@ -195,109 +205,85 @@ class SourceSync:
 
     def _one(
         self,
-        ledger: Ledger,
+        batch: LedgerBatch,
         name: str,
         mapping: StatusMapping,
         order: Order,
         *,
-        now: datetime,
+        pk: int | None,
+        new: list[tuple[str, Order, Step]],
         mode: str,
         connected_at: datetime | None,
     ) -> str:
         code = mapping.payment_code(order)
         if code is not None and order.payment_code is None:
             order = order.model_copy(update={"payment_code": code})
-        row = find_order(ledger.conn, name, order.id)
         actor = f"source:{name}"
-        if row is None:
+        if pk is None:
             if code is None:
                 return "unmanaged"
             if not mapping.is_open(order):
                 return "closed"
-            step = self.writer.insert_order(
-                ledger,
+            step = batch.create_step(
                 name,
                 order,
                 connected_at=connected_at,
-                now=now,
-                actor=actor,
                 existed_before_connection=mode == "connect",
             )
+            new.append((name, order, step))
             return "not_managed" if step.state == "not_managed" else "new"
+        row = batch.order(pk)
         if row["content_hash"] == content_hash(order_document(order)):
             return "unchanged"
         before = stored_order(row)
-        self.writer.save_content(ledger, row, order, now=now)
-        pk = row["id"]
+        batch.save_content(pk, order)
         if order.amount != before.amount:
-            self.writer.apply(
-                ledger,
-                pk,
-                "amount_changed",
-                now=now,
-                actor=actor,
-                amount=order.amount,
-                previous=before.amount,
+            batch.apply(
+                pk, "amount_changed", actor=actor, amount=order.amount, previous=before.amount
             )
         if order.email != before.email and order.email:
-            self.writer.apply(ledger, pk, "email_changed", now=now, actor=actor, email=order.email)
+            batch.apply(pk, "email_changed", actor=actor, email=order.email)
         if order.due_date != before.due_date and order.due_date is not None:
-            self.writer.apply(
-                ledger, pk, "due_date_changed", now=now, actor=actor, due_date=order.due_date
-            )
+            batch.apply(pk, "due_date_changed", actor=actor, due_date=order.due_date)
         if any(getattr(order, f) != getattr(before, f) for f in _STATUS_FIELDS):
             if code is None:
-                return (
-                    "removed"
-                    if self._remove(ledger, row, "payment_code_not_managed", now=now, actor=actor)
-                    else "changed"
-                )
+                removed = self._remove(batch, pk, "payment_code_not_managed", actor=actor)
+                return "removed" if removed else "changed"
             if not mapping.is_open(order):
-                return (
-                    "removed"
-                    if self._remove(ledger, row, "status_not_open", now=now, actor=actor)
-                    else "changed"
-                )
+                removed = self._remove(batch, pk, "status_not_open", actor=actor)
+                return "removed" if removed else "changed"
             if order.payment_code != before.payment_code:
-                self.writer.apply(
-                    ledger, pk, "payment_code_changed", now=now, actor=actor, payment_code=code
-                )
-            current = ledger.conn.execute(
-                select(orders.c.state).where(orders.c.id == pk)
-            ).scalar_one()
-            if current in ("removed_externally", "not_tracked"):
-                self.writer.apply(ledger, pk, "reopened_at_source", now=now, actor=actor)
+                batch.apply(pk, "payment_code_changed", actor=actor, payment_code=code)
+            if batch.order(pk)["state"] in ("removed_externally", "not_tracked"):
+                batch.apply(pk, "reopened_at_source", actor=actor)
         return "changed"
 
-    def _remove(self, ledger: Ledger, row: Any, reason: str, *, now: datetime, actor: str) -> bool:
-        state = ledger.conn.execute(
-            select(orders.c.state).where(orders.c.id == row["id"])
-        ).scalar_one()
-        if state == "removed_externally":
+    def _remove(self, batch: LedgerBatch, pk: int, reason: str, *, actor: str) -> bool:
+        if batch.order(pk)["state"] == "removed_externally":
             return False
+        point = batch.checkpoint([pk])
         try:
-            with ledger.conn.begin_nested():
-                self.writer.apply(
-                    ledger, row["id"], "removed_externally", now=now, actor=actor, reason=reason
-                )
+            batch.apply(pk, "removed_externally", actor=actor, reason=reason)
         except PaymatchError:
+            batch.rollback(point)
             return False  # e.g. already closed here: nothing to stop
         return True
 
-    def _not_tracked(self, ledger: Ledger, name: str, listed: set[str], *, now: datetime) -> int:
-        rows = ledger.conn.execute(
+    def _not_tracked(self, batch: LedgerBatch, name: str, listed: set[str]) -> int:
+        rows = batch.conn.execute(
             select(orders.c.id, orders.c.order_id).where(
                 orders.c.source == name, orders.c.state.in_(sorted(self.tracked_states))
             )
         ).all()
+        missing = [pk for pk, order_id in rows if order_id not in listed]
+        batch.load_orders(missing)
         count = 0
-        for pk, order_id in rows:
-            if order_id in listed:
-                continue
+        for pk in missing:
+            point = batch.checkpoint([pk])
             try:
-                with ledger.conn.begin_nested():
-                    self.writer.apply(ledger, pk, "not_tracked", now=now, actor=f"source:{name}")
-                count += 1
+                batch.apply(pk, "not_tracked", actor=f"source:{name}")
             except PaymatchError:
+                batch.rollback(point)
                 continue
+            count += 1
         return count

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paymatch import ConfigError, load_config
-from paymatch.core.config import parse_duration
+from paymatch.core.settings import parse_duration
 
 
 @pytest.mark.parametrize(
