@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -32,29 +33,39 @@ def _data(name: str) -> str:
 
 def _decisions(reconciler: Reconciler, report: ImportReport) -> Table:
     table = Table(title=f"Statement {report.name}: {report.new} new postings")
-    for column in ("posting", "amount", "payer", "remittance", "decision", "order", "why"):
-        table.add_column(column, overflow="fold")
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("payer")
+    table.add_column("remittance")
+    table.add_column("decision", no_wrap=True)
+    table.add_column("order", no_wrap=True)
+    table.add_column("why (strongest evidence)", ratio=2)
     for decision in report.decisions:
         stored = reconciler.posting(decision.posting_id)
         posting = stored.posting
-        orders = []
-        for share in decision.assignments:
-            orders.append(share.order_id)
+        orders = [share.order_id for share in decision.assignments]
         if not orders and decision.candidates:
-            orders = [f"? {c.order_id}" for c in decision.candidates]
+            orders = [f"{c.order_id}?" for c in decision.candidates]
         why = decision.reason or ""
         if decision.candidates and decision.candidates[0].evidence:
-            why = "; ".join(e.text for e in decision.candidates[0].evidence[:3])
+            why = decision.candidates[0].evidence[0].text
         table.add_row(
-            posting.bank_reference or posting.id[:12],
             f"{posting.amount} {posting.currency}",
             posting.counterparty_name or "",
             posting.remittance,
-            stored.status,
-            ", ".join(orders),
+            _STATUS_STYLE.get(stored.status, stored.status),
+            " ".join(orders),
             why,
         )
     return table
+
+
+_STATUS_STYLE = {
+    "assigned": "[green]assigned[/]",
+    "partial": "[yellow]partial[/]",
+    "suggested": "[cyan]review[/]",
+    "unmatched": "[dim]unmatched[/]",
+    "ignored": "[dim]ignored[/]",
+}
 
 
 def _orders(reconciler: Reconciler, title: str) -> Table:
@@ -81,7 +92,7 @@ def _orders(reconciler: Reconciler, title: str) -> Table:
 )
 def demo(keep: Path | None) -> None:
     """Show the whole flow on a bundled statement and a file-based shop."""
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     workdir = Path(tempfile.mkdtemp(prefix="paymatch-demo-")) if keep is None else keep
     workdir.mkdir(parents=True, exist_ok=True)
     try:
@@ -143,10 +154,8 @@ def _run(console: Console, workdir: Path) -> None:
                 )
         console.rule("[bold]5. Write paid orders back to the shop")
         tick = reconciler.tick()
-        console.print(
-            "Outbox: "
-            + (", ".join(f"{n} {k}" for k, n in sorted(tick.outbox.items())) or "nothing due")
-        )
+        done = ", ".join(f"{n} {k}" for k, n in sorted(tick.outbox.items())) or "nothing due"
+        console.print(f"Outbox work done by tick(): {done}. The shop's status file now says:")
         for record in shop.written():
             console.print(f"   order {record['order_id']} -> status '{record['status']}'")
         console.print(_orders(reconciler, "Orders now"))
@@ -155,11 +164,9 @@ def _run(console: Console, workdir: Path) -> None:
         console.print(
             f"{again.new} new postings, {again.duplicates} already known: importing is idempotent."
         )
-        notes = reconciler.notifications()
+        notes = Counter(n.kind for n in reconciler.notifications())
         if notes:
-            console.print(
-                f"{len(notes)} notifications recorded (payment information, notices): "
-                + ", ".join(sorted({n.kind for n in notes}))
-            )
+            kinds = ", ".join(f"{count} x {kind}" for kind, count in sorted(notes.items()))
+            console.print(f"Notifications recorded for delivery (no sender configured): {kinds}.")
     finally:
         reconciler.close()
