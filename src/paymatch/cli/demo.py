@@ -123,9 +123,9 @@ def _run(console: Console, workdir: Path) -> None:
         console.rule("[bold]1. Connect the shop")
         report = reconciler.connect_source("shop")
         console.print(
-            f"Connected at {clock.now():%Y-%m-%d %H:%M}. {report.not_managed} open orders existed "
-            f"before: [italic]not managed[/] (no reminders) until a payment arrives; "
-            f"{report.closed_skipped} closed order not imported."
+            f"Connected at {clock.now():%Y-%m-%d %H:%M}. The {report.not_managed} orders open "
+            "then existed before paymatch: [italic]not managed[/] (no messages, no reminders) "
+            "until a payment arrives for one. Closed orders are not imported."
         )
         console.rule("[bold]2. New orders arrive")
         clock.advance(timedelta(hours=9))
