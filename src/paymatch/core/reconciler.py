@@ -51,7 +51,7 @@ from paymatch.core.records import (
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.store import Ledger, Store
 from paymatch.core.store import outbox as queue
-from paymatch.core.store.codec import minor, money, utc
+from paymatch.core.store.codec import minor, money, order_from_document, utc
 from paymatch.core.store.schema import (
     accounts,
     assignments,
@@ -976,7 +976,7 @@ def _match_order(row: RowMapping) -> Order:
     data = dict(row["data"])
     data["id"] = str(row["id"])
     data["open_amount"] = str(money(open_minor, row["currency"]))
-    return Order.model_validate(data)
+    return order_from_document(data)
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:
