@@ -45,22 +45,18 @@ WRITE_STATUS = "write_status"
 NOTIFY = "notify"
 _CHUNK = 5000
 
-_ORDER_UPDATE = (
-    "number",
-    "currency",
-    "amount_minor",
+_ORDER_STATE = (
     "paid_minor",
-    "payment_code",
     "state",
     "dunning_level",
     "lifecycle",
-    "content_hash",
-    "data",
     "updated_at",
     "state_changed_at",
     "next_due_at",
     "seq",
 )
+"""What lifecycle steps and assignments change; the content columns change only with the source."""
+_ORDER_CONTENT = ("number", "currency", "amount_minor", "payment_code", "content_hash", "data")
 _POSTING_UPDATE = ("assigned_minor", "status", "reason", "decided_at")
 
 
@@ -100,6 +96,7 @@ class _Checkpoint:
     postings: dict[str, dict[str, Any]]
     lengths: tuple[int, ...]
     dirty_orders: set[int]
+    changed_content: set[int]
     dirty_postings: set[str]
 
 
@@ -114,6 +111,7 @@ class LedgerBatch:
         self.orders: dict[int, dict[str, Any]] = {}
         self.postings: dict[str, dict[str, Any]] = {}
         self.dirty_orders: set[int] = set()
+        self.changed_content: set[int] = set()
         self.dirty_postings: set[str] = set()
         self.new_assignments: list[dict[str, Any]] = []
         self.unassigned: list[dict[str, Any]] = []
@@ -170,6 +168,7 @@ class LedgerBatch:
             postings={p: copy.copy(self.postings[p]) for p in posting_ids if p in self.postings},
             lengths=self._lengths(),
             dirty_orders=set(self.dirty_orders),
+            changed_content=set(self.changed_content),
             dirty_postings=set(self.dirty_postings),
         )
 
@@ -195,6 +194,7 @@ class LedgerBatch:
         for items, length in zip(self._lists(), point.lengths, strict=True):
             del items[length:]
         self.dirty_orders = point.dirty_orders
+        self.changed_content = point.changed_content
         self.dirty_postings = point.dirty_postings
 
     # orders -------------------------------------------------------------------------------
@@ -280,6 +280,7 @@ class LedgerBatch:
             seq=self.ledger.seq,
         )
         self.dirty_orders.add(pk)
+        self.changed_content.add(pk)
 
     def apply(self, pk: int, event: str, *, actor: str, **details: Any) -> Step:
         """Apply one lifecycle event to the order; an illegal one raises and changes nothing."""
@@ -495,15 +496,17 @@ class LedgerBatch:
     def flush(self) -> None:
         """Send every collected write to the database (still inside the transaction)."""
         conn = self.conn
-        if self.dirty_orders:
-            rows = [
-                {"_id": pk, **{c: self.orders[pk][c] for c in _ORDER_UPDATE}}
-                for pk in sorted(self.dirty_orders)
-            ]
+        for columns, keys in (
+            (_ORDER_STATE + _ORDER_CONTENT, self.changed_content),
+            (_ORDER_STATE, self.dirty_orders - self.changed_content),
+        ):
+            if not keys:
+                continue
+            rows = [{"_id": pk, **{c: self.orders[pk][c] for c in columns}} for pk in sorted(keys)]
             statement = (
                 update(orders)
                 .where(orders.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in _ORDER_UPDATE})
+                .values({c: bindparam(c) for c in columns})
             )
             _many(conn, statement, rows)
         if self.new_assignments:
@@ -554,6 +557,7 @@ class LedgerBatch:
         for items in self._lists():
             items.clear()
         self.dirty_orders.clear()
+        self.changed_content.clear()
         self.dirty_postings.clear()
 
     def _flush_effects(self) -> None:

@@ -486,9 +486,10 @@ class Reconciler:
                     if not rows:
                         break
                     batch = self.writer.batch(ledger, now)
-                    for status, decision in self._match_chunk(batch, rows):
+                    keep = max(keep_decisions - len(decisions), 0)
+                    for status, decision in self._match_chunk(batch, rows, keep=keep):
                         counts[status] += 1
-                        if len(decisions) < keep_decisions:
+                        if decision is not None:
                             decisions.append(decision)
                     batch.flush()
                     total += len(rows)
@@ -498,8 +499,8 @@ class Reconciler:
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
     def _match_chunk(
-        self, batch: LedgerBatch, rows: Sequence[RowMapping]
-    ) -> list[tuple[str, Decision]]:
+        self, batch: LedgerBatch, rows: Sequence[RowMapping], *, keep: int
+    ) -> list[tuple[str, Decision | None]]:
         """Match the postings in ``rows`` in order and collect the writes in ``batch``."""
         matched: list[tuple[RowMapping, Posting, Decision]] = []
         for row in rows:
@@ -513,10 +514,10 @@ class Reconciler:
             for key in [a.order_id for a in decision.assignments]
             + [c.order_id for c in decision.candidates]
         )
-        results = []
-        for row, posting, decision in matched:
+        results: list[tuple[str, Decision | None]] = []
+        for n, (row, posting, decision) in enumerate(matched):
             status = self._apply_decision(batch, row, posting, decision)
-            results.append((status, self._external(batch, decision)))
+            results.append((status, self._external(batch, decision) if n < keep else None))
         return results
 
     def _external(self, batch: LedgerBatch, decision: Decision) -> Decision:
