@@ -364,8 +364,12 @@ class Reconciler:
         name: str = "<postings>",
         format: str | None = None,
         statement_id: str | None = None,
+        keep_decisions: int = 10_000,
     ) -> ImportReport:
-        """Store new postings (known ids are skipped) and match them. All or nothing."""
+        """Store new postings (known ids are skipped) and match them. All or nothing.
+
+        The report carries the decisions of the first ``keep_decisions`` postings matched.
+        """
         now = self.clock.now()
         batch: list[Posting] = []
         seen: set[str] = set()
@@ -428,7 +432,7 @@ class Reconciler:
             ]
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(postings), rows[start : start + 5000])
-        summary = self.match_pending(now=now)
+        summary = self.match_pending(now=now, keep_decisions=keep_decisions)
         counts = Counter(summary.counts)
         return ImportReport(
             batch_id=batch_id,
