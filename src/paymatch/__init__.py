@@ -5,6 +5,7 @@ from paymatch.core.clock import FixedClock, SystemClock
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
+    IllegalTransition,
     InputError,
     MoneyError,
     PaymatchError,
@@ -47,6 +48,7 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "FixedClock",
+    "IllegalTransition",
     "InputError",
     "MatchConfig",
     "MatchIndex",

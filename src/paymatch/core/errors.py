@@ -52,6 +52,19 @@ class StatementError(InputError):
     """A bank statement file that cannot be read. Nothing from that file is returned."""
 
 
+class PluginError(PaymatchError):
+    """A plugin that cannot be used: it fails to load, breaks a hook's contract, or clashes with
+    another plugin. The message names the plugin and its distribution."""
+
+
+class StatementWarning(UserWarning):
+    """Something in a bank statement that paymatch read, but that a person may want to check.
+
+    Issued with :func:`warnings.warn`, so callers can log, collect or escalate it with the usual
+    warning filters: a balance that does not add up, an encoding that had to be guessed.
+    """
+
+
 class IllegalTransition(PaymatchError):
     """An order lifecycle event that is not allowed in the order's current state.
 
@@ -65,16 +78,3 @@ class IllegalTransition(PaymatchError):
         self.reasons = reasons
         where = f"in state {state!r}" if state is not None else "for a new order"
         super().__init__(f"event {event!r} is not allowed {where}: " + "; ".join(reasons))
-
-
-class PluginError(PaymatchError):
-    """A plugin that cannot be used: it fails to load, breaks a hook's contract, or clashes with
-    another plugin. The message names the plugin and its distribution."""
-
-
-class StatementWarning(UserWarning):
-    """Something in a bank statement that paymatch read, but that a person may want to check.
-
-    Issued with :func:`warnings.warn`, so callers can log, collect or escalate it with the usual
-    warning filters: a balance that does not add up, an encoding that had to be guessed.
-    """

@@ -190,11 +190,9 @@ class LifecyclePolicy(_Config):
     cod: PaymentCodePolicy = _COD
 
     def for_code(self, code: PaymentCode) -> PaymentCodePolicy:
-        return {
-            PaymentCode.PREPAYMENT: self.prepayment,
-            PaymentCode.INVOICE: self.invoice,
-            PaymentCode.COD: self.cod,
-        }[code]
+        """The policy of one payment code (the field of the same name)."""
+        policy: PaymentCodePolicy = getattr(self, PaymentCode(code).value)
+        return policy
 
 
 class PolicyConfig(_Config):
