@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,11 +17,12 @@ START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
 def _lifecycle() -> Any:
-    if os.environ.get("PAYMATCH_TEST_REAL_LIFECYCLE"):
+    """paymatch's own lifecycle where it is installed, else the small stand-in."""
+    try:
         from paymatch.core.lifecycle_adapter import StoreLifecycle  # noqa: PLC0415
-
-        return StoreLifecycle()
-    return FakeLifecycle()
+    except ImportError:
+        return FakeLifecycle()
+    return StoreLifecycle()
 
 
 @pytest.fixture

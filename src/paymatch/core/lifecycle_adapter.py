@@ -12,41 +12,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from paymatch.core import lifecycle
-from paymatch.core.events import Effect as LifecycleEffect
-from paymatch.core.events import (
-    HandOverToCollection,
-    NotifyMerchant,
-    OrderRegistered,
-    SendPaymentInformation,
-    SendReminder,
-    WriteBack,
-    dump_effect,
-    load_event,
-)
-from paymatch.core.policy import LifecyclePolicy, PolicyConfig
+from paymatch.core import events, lifecycle, schedule, states  # type: ignore[attr-defined, unused-ignore]
+from paymatch.core import policy as policies  # type: ignore[attr-defined, unused-ignore]
 from paymatch.core.ports import Effect, OrderFacts, Step
-from paymatch.core.schedule import due_events, next_due_at
-from paymatch.core.states import OrderState
 
-S = OrderState
+# The order lifecycle is developed beside the store; until it is installed, importing this module
+# fails (the Reconciler then says that no lifecycle is available) and mypy sees Any above.
+
+S = states.OrderState
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _effect(effect: LifecycleEffect) -> Effect:
-    data = dump_effect(effect)
-    if isinstance(effect, WriteBack):
+def _effect(effect: Any) -> Effect:
+    data = events.dump_effect(effect)
+    if isinstance(effect, events.WriteBack):
         return Effect("write_back", target=effect.status.value, data=data)
-    if isinstance(effect, SendPaymentInformation):
+    if isinstance(effect, events.SendPaymentInformation):
         return Effect("notify", notification="payment_information", recipient="customer", data=data)
-    if isinstance(effect, SendReminder):
+    if isinstance(effect, events.SendReminder):
         return Effect("notify", notification="reminder", recipient="customer", data=data)
-    if isinstance(effect, NotifyMerchant):
+    if isinstance(effect, events.NotifyMerchant):
         return Effect("notify", notification=effect.notice.value, recipient="merchant", data=data)
-    if isinstance(effect, HandOverToCollection):
+    if isinstance(effect, events.HandOverToCollection):
         return Effect(
             "notify", notification="hand_over_to_collection", recipient="merchant", data=data
         )
@@ -77,30 +67,33 @@ class StoreLifecycle:
     assigned (and the merchant told), never written back."""
     tracked_states = frozenset({S.NOT_MANAGED, S.OPEN, S.PARTIALLY_PAID, S.OVERDUE})
 
-    def __init__(self, policy: PolicyConfig | Mapping[str, Any] | None = None) -> None:
+    def __init__(self, policy: Any = None) -> None:
+        """``policy``: a ``PolicyConfig`` or the ``[policy]`` table (defaults when empty)."""
         self.policies = (
-            policy if isinstance(policy, PolicyConfig) else PolicyConfig.from_table(policy or {})
+            policy
+            if isinstance(policy, policies.PolicyConfig)
+            else policies.PolicyConfig.from_table(policy or {})
         )
 
-    def _policy(self, source: str) -> LifecyclePolicy:
+    def _rules(self, source: str) -> Any:
         return self.policies.for_source(source)
 
-    def _step(self, outcome: lifecycle.Outcome, policy: LifecyclePolicy) -> Step:
+    def _step(self, outcome: Any, rules: Any) -> Step:
         snapshot = outcome.snapshot
         return Step(
             snapshot=snapshot.model_dump(mode="json"),
             state=snapshot.state.value,
             dunning_level=snapshot.dunning_level,
             effects=tuple(_effect(e) for e in outcome.effects),
-            next_due_at=next_due_at(snapshot, policy),
+            next_due_at=schedule.next_due_at(snapshot, rules),
             rule=outcome.rule,
         )
 
     def create(self, facts: OrderFacts, *, connected_at: datetime | None, now: datetime) -> Step:
         if facts.payment_code is None:
             raise ValueError("an order without a payment code is not managed")
-        policy = self._policy(facts.source)
-        event = OrderRegistered(
+        rules = self._rules(facts.source)
+        event = events.OrderRegistered(
             at=_aware(now),
             payment_code=facts.payment_code,
             currency=facts.currency,
@@ -109,7 +102,7 @@ class StoreLifecycle:
             due_date=facts.due_date,
             connected_at=_aware(connected_at) if connected_at else None,
         )
-        return self._step(lifecycle.register(event, policy), policy)
+        return self._step(lifecycle.register(event, rules), rules)
 
     def apply(
         self,
@@ -139,17 +132,17 @@ class StoreLifecycle:
             data["payment_code"] = str(details["payment_code"])
         elif event == "removed_externally":
             data["reason"] = details.get("reason", "deleted")
-        policy = self._policy(source)
-        return self._step(lifecycle.apply(before, load_event(data), policy), policy)
+        rules = self._rules(source)
+        return self._step(lifecycle.apply(before, events.load_event(data), rules), rules)
 
     def apply_due(
         self, snapshot: Mapping[str, Any], *, source: str, now: datetime
     ) -> list[tuple[str, Step]]:
-        policy = self._policy(source)
+        rules = self._rules(source)
         current = lifecycle.OrderSnapshot.model_validate(snapshot)
         steps: list[tuple[str, Step]] = []
-        for event in due_events(current, policy, _aware(now)):
-            outcome = lifecycle.apply(current, event, policy)
-            steps.append((event.kind, self._step(outcome, policy)))
+        for event in schedule.due_events(current, rules, _aware(now)):
+            outcome = lifecycle.apply(current, event, rules)
+            steps.append((str(event.kind), self._step(outcome, rules)))
             current = outcome.snapshot
         return steps
