@@ -97,6 +97,15 @@ def make_workload(
     return Workload(orders_path, statements, dict(paid), amounts, len(records))
 
 
+def _lifecycle() -> object:
+    """paymatch's own lifecycle where it is installed, else the small stand-in."""
+    try:
+        from paymatch.core.lifecycle_adapter import StoreLifecycle  # noqa: PLC0415
+    except ImportError:
+        return FakeLifecycle()
+    return StoreLifecycle()
+
+
 def build(url: str, orders: Path, worker: str) -> Reconciler:
     config = config_from_dict(
         {
@@ -110,7 +119,7 @@ def build(url: str, orders: Path, worker: str) -> Reconciler:
         config=config,
         sources={"shop": FileSource(orders)},
         matcher=FakeMatcher(),
-        lifecycle=FakeLifecycle(),
+        lifecycle=_lifecycle(),
         worker_id=worker,
     )
 
