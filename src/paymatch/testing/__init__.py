@@ -34,6 +34,7 @@ pytest.register_assert_rewrite("paymatch.testing.contract")
 
 from paymatch.testing.contract import (  # noqa: E402
     BankFormatContract,
+    InProcessHarness,
     OrderSourceContract,
     OrderSourceHarness,
     SeedOrder,
@@ -48,6 +49,7 @@ __all__ = [
     "FakeOrderSource",
     "FakeOrderSourceHarness",
     "FakeShop",
+    "InProcessHarness",
     "OrderSourceContract",
     "OrderSourceHarness",
     "SeedOrder",
