@@ -11,7 +11,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -294,6 +294,7 @@ class Reconciler:
                 else self.schedules
             )
             since = (row["changed_cursor"] or row["connected_at"]) - schedule.changed_overlap
+            since = utc(since).replace(tzinfo=UTC)  # connectors are handed aware times
             report = self.sync_engine.receive(
                 source, mapping, connector.list_changed_since(since), now=now, mode=mode
             )

@@ -32,6 +32,7 @@ import pytest
 # Plain asserts in the contract suites should explain themselves like those in test files.
 pytest.register_assert_rewrite("paymatch.testing.contract")
 
+from paymatch.testing.camt import Credit, camt053  # noqa: E402
 from paymatch.testing.contract import (  # noqa: E402
     BankFormatContract,
     InProcessHarness,
@@ -45,6 +46,7 @@ from paymatch.testing.harness import FakeOrderSourceHarness  # noqa: E402
 
 __all__ = [
     "BankFormatContract",
+    "Credit",
     "FakeBankFormat",
     "FakeOrderSource",
     "FakeOrderSourceHarness",
@@ -54,4 +56,5 @@ __all__ = [
     "OrderSourceHarness",
     "SeedOrder",
     "SeedState",
+    "camt053",
 ]
