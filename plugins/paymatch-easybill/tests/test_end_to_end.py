@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from paymatch import FixedClock, Reconciler, Store
-from paymatch.core.settings import config_from_dict
+from paymatch import FixedClock, PaymatchConfig, Reconciler
 from paymatch.testing import Credit, camt053
 
 from .conftest import FakeEasybill, berlin
@@ -37,14 +36,14 @@ def reconciler(
     clock: FixedClock,
 ) -> Iterator[Reconciler]:
     settings = {"api_key": easybill.api_key, "base_url": easybill_server[1], "backoff": 0}
-    config = config_from_dict(
+    config = PaymatchConfig.model_validate(
         {
             "store": {"url": paymatch_store_url},
             "accounts": [{"iban": IBAN, "currency": "EUR"}],
             "sources": {"invoices": {"connector": "easybill", "settings": settings}},
         }
     )
-    built = Reconciler(Store.open(paymatch_store_url), config=config, clock=clock, worker_id="e2e")
+    built = Reconciler.from_config(config, clock=clock, worker_id="e2e")
     yield built
     built.close()
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from paymatch_shopware.fake import FakeShopware
 
-from paymatch import FixedClock, Reconciler, Store
-from paymatch.core.settings import config_from_dict
+from paymatch import FixedClock, PaymatchConfig, Reconciler
 from paymatch.testing import Credit, camt053
 
 from .conftest import OrderFactory
@@ -39,14 +38,14 @@ def shop(clock: FixedClock) -> Iterator[FakeShopware]:
 def reconciler(
     shop: FakeShopware, paymatch_store_url: str, clock: FixedClock
 ) -> Iterator[Reconciler]:
-    config = config_from_dict(
+    config = PaymatchConfig.model_validate(
         {
             "store": {"url": paymatch_store_url},
             "accounts": [{"iban": IBAN, "currency": "EUR"}],
             "sources": {"shop": {"connector": "shopware", "settings": shop.settings()}},
         }
     )
-    built = Reconciler(Store.open(paymatch_store_url), config=config, clock=clock, worker_id="e2e")
+    built = Reconciler.from_config(config, clock=clock, worker_id="e2e")
     yield built
     built.close()
 

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from paymatch_woocommerce.fake import FakeWooCommerce
 
-from paymatch import FixedClock, Reconciler, Store
-from paymatch.core.settings import config_from_dict
+from paymatch import FixedClock, PaymatchConfig, Reconciler
 from paymatch.testing import Credit, camt053
 
 from .conftest import CONSUMER_KEY, CONSUMER_SECRET
@@ -41,7 +40,7 @@ def reconciler(
     paymatch_store_url: str,
     clock: FixedClock,
 ) -> Iterator[Reconciler]:
-    config = config_from_dict(
+    config = PaymatchConfig.model_validate(
         {
             "store": {"url": paymatch_store_url},
             "accounts": [{"iban": IBAN, "currency": "EUR"}],
@@ -58,7 +57,7 @@ def reconciler(
             },
         }
     )
-    built = Reconciler(Store.open(paymatch_store_url), config=config, clock=clock, worker_id="e2e")
+    built = Reconciler.from_config(config, clock=clock, worker_id="e2e")
     yield built
     built.close()
 
