@@ -111,7 +111,8 @@ class Refusing(MemorySource):
         raise self.error
 
 
-def _paid_order(make, clock, source: MemorySource) -> Reconciler:
+def _with_new_order(make, clock, source: MemorySource) -> Reconciler:
+    """A reconciler whose source got order 1 (10001, 20.00) after it was connected."""
     reconciler = make(source)
     reconciler.connect_source("shop")
     clock.advance(timedelta(hours=1))
@@ -120,6 +121,11 @@ def _paid_order(make, clock, source: MemorySource) -> Reconciler:
     )
     source.put(item)
     reconciler.receive_order("shop", item)
+    return reconciler
+
+
+def _paid_order(make, clock, source: MemorySource) -> Reconciler:
+    reconciler = _with_new_order(make, clock, source)
     reconciler.import_postings([posting("p", "10001", "20.00")])
     assert reconciler.order("1").state == "paid"
     return reconciler
@@ -189,14 +195,7 @@ def test_a_cancellation_the_source_cannot_take_ends_at_once(make, clock) -> None
         cancelled_status={},
     )
     source = MemorySource(mapping=no_cancel)
-    reconciler = make(source)
-    reconciler.connect_source("shop")
-    clock.advance(timedelta(hours=1))
-    item = order("1", "10001", "20.00").model_copy(
-        update={"created_at": clock.now().replace(tzinfo=None)}
-    )
-    source.put(item)
-    reconciler.receive_order("shop", item)
+    reconciler = _with_new_order(make, clock, source)
     outcomes: Counter[str] = Counter()
     for _ in range(90):
         clock.advance(timedelta(days=1))
