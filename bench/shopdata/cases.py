@@ -185,6 +185,19 @@ class CaseBuilder:
         mention = Mention(written.key, written.kind, order.id)
         return (written.text, mention), f"ref_{field_name}_{written.kind}"
 
+    def _stale_reference(self, order: OrderRecord) -> tuple[Piece, str]:
+        """The number of another order of the same customer: copied from an old confirmation,
+        or the customer's other open order. Only the amount says which order is paid."""
+        others = [o for o in self.world.by_customer[order.customer.cid] if o.id != order.id]
+        if others and self.rng.random() < 0.5:
+            other = min(others, key=lambda o: o.id)
+            digits, prefix, tag = other.digits, other.prefix, "stale_reference_open"
+        else:  # an order paid long ago: its number is no longer among the open ones
+            digits = str(max(1, int(order.digits) - self.rng.randint(300, 3000)))
+            prefix, tag = order.prefix, "stale_reference_old"
+        shown = f"{prefix}{digits}"
+        return (shown, Mention(numbers.number_key(digits), numbers.EXACT, None)), tag
+
     def _values(self, order: OrderRecord) -> dict[str, Piece | None]:
         customer = order.customer
         rng = self.rng
@@ -242,7 +255,13 @@ class CaseBuilder:
             extra = rng.choice(("", "Bestellung vom {day}", "Zahlung", "{name}"))
             tail = self._fill(extra, values) or []
             return [label, cust, *tail]
-        reference, tag = self._reference(order)
+        stale = roll < (
+            self.noise.no_reference + self.noise.customer_number_only + self.noise.stale_reference
+        )
+        if stale:
+            reference, tag = self._stale_reference(order)
+        else:
+            reference, tag = self._reference(order)
         tags.append(tag)
         values["ref"] = reference
         templates = INVOICE_TEMPLATES if "invoice" in tag else ORDER_TEMPLATES

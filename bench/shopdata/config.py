@@ -42,6 +42,7 @@ class Noise:
 
     no_reference: float = 0.11  # an order payment without any order/invoice/customer number
     customer_number_only: float = 0.04  # only the customer number ("Kd-Nr 4711")
+    stale_reference: float = 0.01  # the number of another (older) order of the same customer
     format_variant: float = 0.45  # the number written differently (prefix, spaces, case, zeros)
     slip: float = 0.015  # O for 0, l or I for 1
     digit_error: float = 0.03  # one swapped, dropped or doubled digit

@@ -9,6 +9,8 @@ They are *certain* of an assignment when:
    (another spelling of the number, O for 0 and l for 1 included), and that reference points to
    that order only, or, where it could mean several orders (``10023`` is an order number here and
    a customer number there), only that one fits the payer or the amount; or
+   Nothing in the text names a different open order (a customer who copied the number of their
+   other open order has paid one of two orders, and only the amount hints which); and
 2. the reference has a real digit error, but the payer is known to be that order's customer, the
    amount is exactly what that order asks for, and no order the mistyped number could mean fits;
    or
@@ -179,6 +181,15 @@ class Oracle:
                 order.id
             }:
                 readable.add(order.id)
+        for mention in posting.remittance.mentions:
+            if (
+                mention.order_id is None
+                and mention.key[:2] in {"N:", "RE"}
+                and mention.kind != NEAR
+            ):
+                named = [t for t in self.by_key.get(mention.key, []) if self._payable(t, posting)]
+                if named and not any(t.id in truth for t in named):
+                    return False, "the text names another open order"
         unread = set(truth) - readable
         if not unread:
             return True, "reference readable for every order paid"

@@ -217,8 +217,19 @@ def build_world(config: GeneratorConfig, twins: int) -> World:
 
 def _number_orders(orders: list[OrderRecord], rng: random.Random) -> None:
     """Numbers in creation order: Shopware counts up from 10000, WooCommerce post ids have gaps
-    (other posts share the counter), invoices count per year from the year's earlier invoices."""
+    (other posts share the counter), invoices count per year from the year's earlier invoices.
+
+    Between two open orders lie the orders that were paid (or cancelled) meanwhile: few among
+    yesterday's orders, most among those of two months ago. So open numbers are sparse, as in a
+    real shop, and a mistyped number usually names no open order at all.
+    """
     orders.sort(key=lambda o: (o.created, o.amount, o.customer.cid))
+    newest = orders[-1].created if orders else datetime.min
+
+    def closed_between(order: OrderRecord) -> int:
+        age_days = (newest - order.created).total_seconds() / 86400
+        return int(rng.expovariate(1 / min(0.3 + age_days / 5, 12)))
+
     shop_next = 10000 + rng.randrange(0, 5000)
     woo_next = 3000 + rng.randrange(0, 2000)
     invoice_next: dict[int, int] = {}
@@ -226,16 +237,16 @@ def _number_orders(orders: list[OrderRecord], rng: random.Random) -> None:
         if order.source == "shopware":
             order.digits, order.prefix = str(shop_next), "SW"
             order.number = numbers.shopware_number(shop_next)
-            shop_next += 1
+            shop_next += 1 + closed_between(order)
         else:
             order.digits, order.prefix = str(woo_next), ""
             order.number = str(woo_next)
-            woo_next += rng.choice((1, 1, 1, 2, 3))
+            woo_next += rng.choice((1, 1, 1, 2, 3)) + closed_between(order)
         if order.payment_code == "invoice":
             year = order.created.year
             # Invoices of earlier months of the year came before the open ones.
             sequence = invoice_next.setdefault(year, 100 + order.created.timetuple().tm_yday * 3)
-            invoice_next[year] = sequence + 1
+            invoice_next[year] = sequence + 1 + closed_between(order) // 2
             order.invoice_year, order.invoice_sequence = year, sequence
             order.invoice = numbers.invoice_number(year, sequence)
 
