@@ -826,9 +826,11 @@ class CaseBuilder:
     def debit(self) -> list[PostingRecord]:
         return [self._unrelated(vocab.DEBITS, sign=-1)]
 
-    def _unrelated(self, templates: tuple[tuple[str, str], ...], *, sign: int) -> PostingRecord:
+    def _unrelated(
+        self, templates: tuple[tuple[str, str, str], ...], *, sign: int
+    ) -> PostingRecord:
         rng = self.rng
-        who, what = rng.choice(templates)
+        who, what, kind = rng.choice(templates)
         sample = self.world.orders[rng.randrange(len(self.world.orders))]
         fill = {
             "city": rng.choice(vocab.CITIES),
@@ -871,6 +873,6 @@ class CaseBuilder:
             remittance=self._compose([remittance_text]),
             identity=("none",),
             truth=[],
-            tags=[who.split()[0].strip("{}").lower()],
+            tags=[kind],
             end_to_end_id=self._e2e(),
         )
