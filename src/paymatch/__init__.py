@@ -1,13 +1,16 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
     InputError,
     MoneyError,
     PaymatchError,
+    PluginError,
     StatementError,
 )
+from paymatch.core.matcher import Matcher, MatchIndex
 from paymatch.core.models import (
     AssignedAmount,
     Assignment,
@@ -40,10 +43,14 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "InputError",
+    "MatchConfig",
+    "MatchIndex",
+    "Matcher",
     "MoneyError",
     "Order",
     "PaymatchError",
     "PaymentCode",
+    "PluginError",
     "Posting",
     "Statement",
     "StatementError",

@@ -4,21 +4,27 @@ An order source (shop, marketplace, invoicing system) hands paymatch its open or
 paid (or cancelled) status back. Its own names for payment methods and statuses are translated by
 a :class:`StatusMapping`: the connector ships a default one, the merchant's configuration may
 override any part of it.
+
+A bank format (:class:`BankFormat`) reads one kind of bank statement file into postings and
+balances. The built-in formats are modules of :mod:`paymatch.connectors.bank` with the same four
+names (``FORMAT``, ``sniff``, ``iter_records``, ``read``); :class:`ModuleBankFormat` presents such a
+module as a :class:`BankFormat`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Self
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
 from paymatch.core.errors import PaymatchError
-from paymatch.core.models import Order, PaymentCode
+from paymatch.core.models import Balance, Order, PaymentCode, Posting, Statement
 
 
 class ConnectorKind(StrEnum):
@@ -162,3 +168,127 @@ class OrderSource(ABC):
     @abstractmethod
     def write_status(self, write: StatusWrite) -> WriteOutcome:
         """Set the order's status at the source; idempotent (see :class:`WriteOutcome`)."""
+
+    def close(self) -> None:  # noqa: B027 (optional to override, unlike the methods above)
+        """Release what the connector holds (HTTP connections). The default holds nothing."""
+
+
+BankSource: TypeAlias = BinaryIO | Path | bytes
+"""What a bank format reads: an open binary file, a path, or the file's bytes."""
+
+
+def source_name_of(source: BankSource, given: str | None = None) -> str:
+    """The name errors and statements use for ``source``: given, file name, or a stand-in."""
+    if given:
+        return given
+    if isinstance(source, Path):
+        return source.name
+    if isinstance(source, bytes | bytearray | memoryview):
+        return "<bytes>"
+    name = getattr(source, "name", None)
+    return Path(name).name if isinstance(name, str) and name else "<stream>"
+
+
+class BankFormat(ABC):
+    """A bank statement format: recognises its files and reads them into postings and balances.
+
+    ``PLUGIN_NAME`` is the format's short name (``camt``, ``mt940``, ``csv``, ...), the name users
+    pass as ``format=``. Register an instance (or the class, if it needs no arguments) through the
+    hook ``paymatch_register_bank_formats``.
+    """
+
+    PLUGIN_NAME: str
+    KIND: ClassVar[ConnectorKind] = ConnectorKind.BANK
+    DESCRIPTION: str = ""
+
+    @abstractmethod
+    def sniff(self, head: bytes) -> bool:
+        """True if ``head`` (the first bytes of a file, up to 64 KiB) looks like this format."""
+
+    @abstractmethod
+    def iter_records(
+        self, source: BankSource, *, source_name: str | None = None, **options: Any
+    ) -> Iterator[Posting | Balance]:
+        """The file's postings and balances, streamed in bounded memory.
+
+        Raises :class:`~paymatch.core.errors.StatementError` saying where (file, line or XML path)
+        and why.
+        """
+
+    def read(
+        self, source: BankSource, *, source_name: str | None = None, **options: Any
+    ) -> Statement:
+        """The whole file as a :class:`~paymatch.core.models.Statement`: all of it or an error.
+
+        The default collects :meth:`iter_records`; a format with more to say (statement id,
+        detailed format version) overrides it.
+        """
+        name = source_name_of(source, source_name)
+        postings: list[Posting] = []
+        balances: list[Balance] = []
+        for record in self.iter_records(source, source_name=name, **options):
+            if isinstance(record, Posting):
+                postings.append(record)
+            else:
+                balances.append(record)
+        accounts = {p.account_iban for p in postings} | {b.account_iban for b in balances}
+        accounts.discard(None)
+        currencies = {p.currency for p in postings} | {b.currency for b in balances}
+        return Statement(
+            format=self.PLUGIN_NAME,
+            source_name=name,
+            postings=tuple(postings),
+            balances=tuple(balances),
+            account_iban=accounts.pop() if len(accounts) == 1 else None,
+            currency=currencies.pop() if len(currencies) == 1 else None,
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {getattr(self, 'PLUGIN_NAME', '?')!r}>"
+
+
+_MODULE_API = ("sniff", "iter_records", "read")
+
+
+class ModuleBankFormat(BankFormat):
+    """A module (or any object) with ``FORMAT``, ``sniff``, ``iter_records`` and ``read``, presented
+    as a :class:`BankFormat`. This is how the built-in ``paymatch.connectors.bank.*`` modules are
+    registered."""
+
+    def __init__(self, module: Any) -> None:
+        name = getattr(module, "FORMAT", None)
+        missing = [attr for attr in _MODULE_API if not callable(getattr(module, attr, None))]
+        if not isinstance(name, str) or not name:
+            missing.insert(0, "FORMAT")
+        if missing:
+            label = getattr(module, "__name__", repr(module))
+            raise TypeError(
+                f"{label} is not a bank format: it lacks {', '.join(missing)} "
+                "(see docs/writing-a-connector.md, 'Bank formats')"
+            )
+        self.module = module
+        self.PLUGIN_NAME = name  # type: ignore[assignment]
+        doc = (getattr(module, "__doc__", None) or "").strip().splitlines()
+        self.DESCRIPTION = doc[0] if doc else ""
+
+    def sniff(self, head: bytes) -> bool:
+        return bool(self.module.sniff(head))
+
+    def iter_records(
+        self, source: BankSource, *, source_name: str | None = None, **options: Any
+    ) -> Iterator[Posting | Balance]:
+        records: Iterator[Posting | Balance] = self.module.iter_records(
+            source, source_name=source_name, **options
+        )
+        return records
+
+    def read(
+        self, source: BankSource, *, source_name: str | None = None, **options: Any
+    ) -> Statement:
+        statement: Statement = self.module.read(source, source_name=source_name, **options)
+        return statement
+
+    def __repr__(self) -> str:
+        return (
+            f"<ModuleBankFormat {self.PLUGIN_NAME!r} from {getattr(self.module, '__name__', '?')}>"
+        )

@@ -50,3 +50,8 @@ class ConfigError(InputError):
 
 class StatementError(InputError):
     """A bank statement file that cannot be read. Nothing from that file is returned."""
+
+
+class PluginError(PaymatchError):
+    """A plugin that cannot be used: it fails to load, breaks a hook's contract, or clashes with
+    another plugin. The message names the plugin and its distribution."""

@@ -240,8 +240,11 @@ class Candidate(_Model):
 
     order_id: str
     score: float
+    """Probability (0 to 1) that the posting pays this order, given all the evidence."""
     amount: Decimal | None = None
     """What this posting would pay on the order if assigned."""
+    together_with: tuple[str, ...] = ()
+    """Other orders the same posting would pay at once (a collective payment)."""
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -262,6 +265,9 @@ class AssignedAmount(_Model):
 
     order_id: str
     amount: Decimal
+    write_off: Decimal | None = None
+    """A shortfall that counts as settled (cash discount, bank fee, tolerance), if any."""
+    write_off_reason: str | None = None
 
 
 class Decision(_Model):

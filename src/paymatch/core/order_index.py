@@ -1,0 +1,299 @@
+"""The matcher's index of open orders: every way a posting can point to an order, kept in
+dictionaries so that a posting finds its candidates without looking at every order.
+
+Building must be cheap (a million orders in seconds), so an entry keeps only what the lookups
+need; what is needed to *weigh* a candidate (normalised names, who the customer is, discount
+terms) is worked out the first time the order becomes a candidate. Open amounts change as
+assignments are made: that moves an entry to another amount bucket and bumps its ``version``,
+so that a batch knows which evaluations went stale.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+
+from paymatch.core.config import MatchConfig
+from paymatch.core.errors import InputError
+from paymatch.core.models import Order, PaymentCode
+from paymatch.rules import creditor_reference, payment_reference
+from paymatch.rules.amounts import CashDiscountTerms
+from paymatch.rules.parties import normalize_name, quick_words
+from paymatch.rules.references import ReferenceKind, reference_key, reference_prefix
+
+_REFERENCE_FIELDS = (
+    ("number", ReferenceKind.ORDER_NUMBER),
+    ("invoice_number", ReferenceKind.INVOICE_NUMBER),
+    ("customer_number", ReferenceKind.CUSTOMER_NUMBER),
+)
+
+
+@attrs.define(slots=True)
+class Details:
+    """What weighing an order as a candidate needs; worked out once, on first use."""
+
+    name_words: tuple[str, ...]
+    company_words: tuple[str, ...]
+    party: str
+    """Who the customer is: customer number, else e-mail, else name; groups a payer's orders."""
+    keys: tuple[tuple[str, ReferenceKind, str, str], ...]
+    """(key, kind, prefix, value as the source wrote it) of each reference of the order."""
+    created: date | None
+    cash_discount: CashDiscountTerms | None
+    name_key: tuple[str, ...]
+    """The sorted name words of the customer's company, else of the customer."""
+
+
+@attrs.define(slots=True, eq=False)
+class OrderEntry:
+    """One order as the matcher sees it."""
+
+    order: Order
+    open: Decimal
+    version: int = 0
+    alive: bool = True
+    details: Details | None = None
+
+    @property
+    def id(self) -> str:
+        return self.order.id
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
+    @property
+    def is_open(self) -> bool:
+        return self.alive and self.open > 0
+
+
+class OrderIndex:
+    """Open orders, indexed by reference key, own reference, amount, name word, IBAN, customer
+    number and e-mail."""
+
+    def __init__(
+        self,
+        config: MatchConfig,
+        history: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.config = config
+        self.entries: dict[str, OrderEntry] = {}
+        self.by_key: dict[str, list[tuple[OrderEntry, ReferenceKind]]] = {}
+        self.by_own_reference: dict[str, list[OrderEntry]] = {}
+        self.by_amount: dict[str, dict[Decimal, list[OrderEntry]]] = {}
+        """Per currency, per open amount; may hold stale entries (check ``open``)."""
+        self.by_word: dict[str, list[OrderEntry]] = {}
+        self.by_iban: dict[str, list[OrderEntry]] = {}
+        self.by_customer: dict[str, list[OrderEntry]] = {}
+        """Customer number (upper case) or e-mail (lower case): a payer's orders."""
+        self.open_count: Counter[str] = Counter()
+        self.sources: set[str] = set()
+        self.history: dict[str, frozenset[str]] = {}
+        self._min_key = config.references.min_key_length
+        if history:
+            self.set_history(history)
+
+    # -- history ----------------------------------------------------------------------------
+
+    def set_history(self, history: Mapping[str, Iterable[str]]) -> None:
+        """Which customer numbers each IBAN paid before (besides the orders' ``known_ibans``)."""
+        self.history = {
+            "".join(iban.split()).upper(): frozenset(n.strip().upper() for n in numbers)
+            for iban, numbers in history.items()
+        }
+
+    def customers_of_iban(self, iban: str) -> frozenset[str]:
+        return self.history.get(iban, frozenset())
+
+    def orders_of_iban(self, iban: str) -> list[OrderEntry]:
+        """Orders whose customer this IBAN paid before: by ``known_ibans`` or the history."""
+        found = list(self.by_iban.get(iban, ()))
+        for number in self.history.get(iban, ()):
+            for source in self.sources:
+                found.extend(self.by_customer.get(f"{source}#{number}", ()))
+        return found
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add(self, order: Order) -> OrderEntry:
+        """Index one order. Kept lean: this runs a million times for a large shop."""
+        known = self.entries.get(order.id)
+        if known is not None:
+            raise InputError(f"order id {order.id!r} is indexed twice", field="id")
+        entry = OrderEntry(order, order.due_amount)
+        self.entries[order.id] = entry
+        self.sources.add(order.source)
+        by_key = self.by_key
+        for field, kind in _REFERENCE_FIELDS:
+            value = getattr(order, field)
+            if value:
+                key = reference_key(value)
+                if key is not None and len(key) >= self._min_key:
+                    bucket = by_key.get(key)
+                    if bucket is None:
+                        by_key[key] = [(entry, kind)]
+                    else:
+                        bucket.append((entry, kind))
+        if order.payment_reference:
+            for form in own_reference_forms(order.payment_reference):
+                self.by_own_reference.setdefault(form, []).append(entry)
+        by_word = self.by_word
+        for name in (order.customer_name, order.company):
+            if name:
+                for word in quick_words(name):
+                    bucket_ = by_word.get(word)
+                    if bucket_ is None:
+                        by_word[word] = [entry]
+                    elif bucket_[-1] is not entry:
+                        bucket_.append(entry)
+        for iban in order.known_ibans:
+            self.by_iban.setdefault(iban, []).append(entry)
+        for customer in _customer_keys(order):
+            self.by_customer.setdefault(customer, []).append(entry)
+        if entry.open > 0:
+            self._enter_amount(entry)
+        return entry
+
+    def _enter_amount(self, entry: OrderEntry) -> None:
+        currency = entry.order.currency
+        self.open_count[currency] += 1
+        buckets = self.by_amount.get(currency)
+        if buckets is None:
+            buckets = self.by_amount[currency] = {}
+        bucket = buckets.get(entry.open)
+        if bucket is None:
+            buckets[entry.open] = [entry]
+        else:
+            bucket.append(entry)
+
+    def _leave_amount(self, entry: OrderEntry) -> None:
+        """Take an open entry out of the counts; its bucket is cleaned lazily."""
+        self.open_count[entry.order.currency] -= 1
+
+    def details(self, entry: OrderEntry) -> Details:
+        """The weighing details of ``entry``, worked out on first use."""
+        if entry.details is None:
+            entry.details = self._details(entry.order)
+        return entry.details
+
+    def _details(self, order: Order) -> Details:
+        name_words = normalize_name(order.customer_name) if order.customer_name else ()
+        company_words = normalize_name(order.company) if order.company else ()
+        keys = []
+        for field, kind in _REFERENCE_FIELDS:
+            value = getattr(order, field)
+            if value:
+                key = reference_key(value)
+                if key is not None and len(key) >= self._min_key:
+                    keys.append((key, kind, reference_prefix(value), value))
+        created = order.created_at.date() if order.created_at else None
+        customers = _customer_keys(order)
+        if customers:
+            party = customers[0]
+        elif company_words or name_words:
+            party = "name:" + " ".join(sorted(company_words or name_words))
+        else:
+            party = f"order:{order.source}:{order.id}"
+        return Details(
+            name_words=name_words,
+            company_words=company_words,
+            party=party,
+            keys=tuple(keys),
+            created=created,
+            cash_discount=self._cash_discount(order, created),
+            name_key=tuple(sorted(company_words or name_words)),
+        )
+
+    def _cash_discount(self, order: Order, created: date | None) -> CashDiscountTerms | None:
+        if order.cash_discount is not None:
+            return CashDiscountTerms(order.cash_discount.percent, order.cash_discount.until)
+        rules = self.config.amounts
+        if rules.cash_discount_percent is not None and order.payment_code is PaymentCode.INVOICE:
+            until = created + timedelta(days=rules.cash_discount_days) if created else None
+            return CashDiscountTerms(rules.cash_discount_percent, until)
+        return None
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def remove(self, order_id: str) -> None:
+        """Forget an order (paid elsewhere, cancelled, deleted). Unknown ids are ignored.
+
+        Its references stay in the lookup lists as a dead entry that lookups skip.
+        """
+        entry = self.entries.pop(order_id, None)
+        if entry is None:
+            return
+        if entry.open > 0:
+            self._leave_amount(entry)
+        entry.alive = False
+        entry.version += 1
+
+    def update(self, order: Order) -> OrderEntry:
+        """Replace an order by its new content (amounts, references, names may have changed)."""
+        self.remove(order.id)
+        return self.add(order)
+
+    def apply(self, order_id: str, amount: Decimal) -> None:
+        """Reduce the open amount by ``amount`` (negative: an unassignment raises it again)."""
+        entry = self.entries.get(order_id)
+        if entry is None:
+            raise KeyError(f"order {order_id!r} is not in the index")
+        if entry.open > 0:
+            self._leave_amount(entry)
+        entry.open -= amount
+        entry.version += 1
+        if entry.open > 0:
+            self._enter_amount(entry)
+
+    # -- looking up -------------------------------------------------------------------------
+
+    def amount_bucket_size(self, currency: str, amount: Decimal) -> int:
+        """About how many open orders have exactly ``amount`` open (stale entries included)."""
+        bucket = self.by_amount.get(currency, {}).get(amount)
+        return len(bucket) if bucket else 0
+
+    def with_amount(self, currency: str, amount: Decimal) -> list[OrderEntry]:
+        """The open orders whose open amount is exactly ``amount``."""
+        bucket = self.by_amount.get(currency, {}).get(amount)
+        if not bucket:
+            return []
+        live = [entry for entry in bucket if entry.open == amount and entry.alive]
+        if len(live) != len(bucket):
+            # drop stale entries now, and duplicates left by an amount that came back
+            unique = list(dict.fromkeys(live))
+            self.by_amount[currency][amount] = unique
+            live = unique
+        return live
+
+    def customer_orders(self, entry: OrderEntry) -> list[OrderEntry]:
+        """The open orders of the same customer (by customer number or e-mail), ``entry``
+        included; just ``entry`` when the customer has neither."""
+        customers = _customer_keys(entry.order)
+        if not customers:
+            return [entry]
+        return [e for e in self.by_customer.get(customers[0], ()) if e.is_open]
+
+
+def _customer_keys(order: Order) -> list[str]:
+    keys = []
+    if order.customer_number:
+        keys.append(f"{order.source}#{order.customer_number.strip().upper()}")
+    if order.email:
+        keys.append(order.email.strip().lower())
+    return keys
+
+
+def own_reference_forms(reference: str) -> list[str]:
+    """Every compact form under which an order's own reference can be written."""
+    text = "".join(reference.split()).upper()
+    forms = {text}
+    if payment_reference.is_valid(text):
+        compact = payment_reference.compact(text)
+        forms |= {compact, creditor_reference.from_payment_reference(compact)}
+    if creditor_reference.is_valid(text):
+        forms.add(creditor_reference.inner(text))
+    return sorted(forms)

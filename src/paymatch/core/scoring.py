@@ -1,0 +1,754 @@
+"""Evaluating one posting: find candidate orders, weigh every signal, compute probabilities.
+
+The weights are log10 likelihood ratios: how much more often a signal is seen when the posting
+pays the order than when it pays no open order at all. They add up per candidate, together with
+the prior odds that a posting pays one particular open order. Signals that measure the same
+thing (the payer's IBAN, name and customer number all say *who* paid) count once, by the
+strongest. The probabilities of all candidates, of "no open order" and of "an order not looked
+at one by one" sum to one. See docs/matching.md.
+
+Candidates come in two tiers. *Primary* candidates are pointed to by a reference, the payer's
+IBAN or the payer's name. Orders found by their amount alone are *secondary*: as long as a
+primary candidate decides the posting they only count in the background; otherwise they are
+weighed one by one, to be suggested.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+from rapidfuzz.distance import OSA
+
+from paymatch.core.config import MatchConfig
+from paymatch.core.models import EvidenceKind, Posting
+from paymatch.core.money import currency_exponent, quantize, to_minor_units
+from paymatch.core.order_index import Details, OrderEntry, OrderIndex
+from paymatch.rules import amounts, creditor_reference, dates, parties, payment_reference
+from paymatch.rules.collective import subsets_with_sum
+from paymatch.rules.references import (
+    ReferenceKind,
+    TextReference,
+    exact_weight,
+    near_miss,
+    near_miss_variants,
+    near_miss_weight,
+    scan,
+)
+
+Ev = tuple[EvidenceKind, float, str]
+"""One piece of evidence: kind, weight (log10 likelihood ratio), sentence."""
+
+_OWN_REFERENCE_WEIGHT = math.log10(0.95 / 1e-9)
+_MAX_LOG_ODDS = 300.0
+
+
+@attrs.define(slots=True)
+class PostingView:
+    """What the matcher reads from a posting, computed once."""
+
+    posting: Posting
+    references: tuple[TextReference, ...]
+    tries: Counter[int]
+    own_references: list[str]
+    payer_words: tuple[str, ...]
+    iban: str | None
+    foreign: bool
+
+    @classmethod
+    def of(cls, posting: Posting, config: MatchConfig, *, own_references: bool) -> PostingView:
+        text = posting.remittance
+        if posting.end_to_end_id:
+            text = f"{text} {posting.end_to_end_id}"
+        references = scan(text, min_length=config.references.min_key_length)
+        own: list[str] = []
+        if own_references:
+            own = payment_reference.find_in_text(text)
+        if "rf" in text.lower():
+            own += creditor_reference.find_in_text(text)
+        structured = posting.creditor_reference
+        if structured:
+            compact = "".join(structured.split()).upper()
+            if creditor_reference.is_valid(compact) or payment_reference.is_valid(compact):
+                own.append(compact)
+            elif not compact.startswith("RF"):
+                # A structured reference that is not RF is the creditor's own: look it up.
+                references += scan(compact, min_length=config.references.min_key_length)
+        iban = posting.counterparty_iban
+        country = iban[:2] if iban and iban[:2].isalpha() else None
+        foreign = bool(
+            posting.instructed_currency and posting.instructed_currency != posting.currency
+        ) or (country is not None and country not in config.amounts.home_countries)
+        name = posting.counterparty_name
+        return cls(
+            posting=posting,
+            references=references,
+            tries=Counter(len(reference.key) for reference in references),
+            own_references=own,
+            payer_words=parties.normalize_name(name) if name else (),
+            iban=iban,
+            foreign=foreign,
+        )
+
+
+@attrs.define(slots=True, eq=False)
+class _Candidate:
+    entry: OrderEntry
+    details: Details
+    reference: Ev | None = None
+    customer_number: Ev | None = None
+    named: bool = False
+    """Its order or invoice number (or own reference) is written in the text, exactly."""
+    similarity: float | None = None
+
+
+@attrs.define(slots=True)
+class Hypothesis:
+    """The posting pays these orders (one, or several at once), with the evidence for it."""
+
+    entries: tuple[OrderEntry, ...]
+    assign: tuple[Decimal, ...]
+    write_offs: tuple[tuple[Decimal, str | None], ...]
+    evidence: list[Ev]
+    log_odds: float
+    """log10 odds against "the posting pays no open order", prior included."""
+    strength: float
+    """Sum of the evidence weights (log10 likelihood ratio), prior excluded."""
+    versions: tuple[int, ...]
+    probability: float = 0.0
+    blocked: str | None = None
+    """Why this hypothesis may be suggested but never assigned automatically."""
+
+    @property
+    def order_ids(self) -> tuple[str, ...]:
+        return tuple(entry.order.id for entry in self.entries)
+
+    def is_stale(self) -> bool:
+        return any(
+            entry.version != version or not entry.alive
+            for entry, version in zip(self.entries, self.versions, strict=True)
+        )
+
+
+@attrs.define(slots=True)
+class Evaluation:
+    """All hypotheses for one posting, most likely first."""
+
+    hypotheses: list[Hypothesis]
+    background: float
+
+
+class _Take(Protocol):
+    def __call__(self, entry: OrderEntry, *, named: bool = False) -> _Candidate | None: ...
+
+
+_Assignable = Callable[[list[Hypothesis]], bool]
+
+
+class Scorer:
+    """Evaluates postings against an :class:`OrderIndex`."""
+
+    def __init__(self, index: OrderIndex) -> None:
+        self.index = index
+        self.config = index.config
+
+    def evaluate(self, posting: Posting, *, assignable: _Assignable) -> list[Hypothesis]:
+        """Every hypothesis worth considering, most likely first, with probabilities.
+
+        ``assignable`` tells whether a ranking decides the posting; if the primary candidates
+        do not, the orders found by amount alone are weighed too.
+        """
+        index, config = self.index, self.config
+        view = PostingView.of(posting, config, own_references=bool(index.by_own_reference))
+        primary = self._primary(view)
+        secondary = self._secondary(view, primary)
+        if not primary and not secondary:
+            return []
+        p0 = config.decision.unrelated_share
+        prior = math.log10((1 - p0) / (p0 * max(index.open_count[posting.currency], 1)))
+        background = self._background(view, prior)
+        hypotheses = self._hypotheses(view, list(primary.values()), prior, assignable, background)
+        if secondary:
+            aside = 10 ** (prior + self._amount_only_weight(view))
+            ranked = _rank(hypotheses, background + aside * len(secondary))
+            if ranked and assignable(ranked):
+                return ranked
+            hypotheses += self._hypotheses(view, secondary, prior, assignable, background)
+        return _rank(hypotheses, background)
+
+    # -- candidates -------------------------------------------------------------------------
+
+    def _primary(self, view: PostingView) -> dict[str, _Candidate]:
+        index, rules = self.index, self.config.references
+        currency = view.posting.currency
+        found: dict[str, _Candidate] = {}
+
+        def take(entry: OrderEntry, *, named: bool = False) -> _Candidate | None:
+            # An order that is paid already stays a candidate when the text names it: the
+            # posting may be a second payment, which no other order may take by its amount.
+            if not entry.alive or entry.order.currency != currency:
+                return None
+            if entry.open <= 0 and not named:
+                return None
+            candidate = found.get(entry.order.id)
+            if candidate is None:
+                candidate = _Candidate(entry, index.details(entry))
+                found[entry.order.id] = candidate
+            return candidate
+
+        for reference in view.own_references:
+            for entry in index.by_own_reference.get(reference, ()):
+                candidate = take(entry, named=True)
+                if candidate is not None:
+                    evidence_kind = (
+                        EvidenceKind.CREDITOR_REFERENCE
+                        if reference.startswith("RF")
+                        else EvidenceKind.REFERENCE
+                    )
+                    candidate.reference = (
+                        evidence_kind,
+                        _OWN_REFERENCE_WEIGHT,
+                        f"payment reference {reference} of this order found",
+                    )
+                    candidate.named = True
+
+        exact_hit = False
+        for written in view.references:
+            for entry, kind in index.by_key.get(written.key, ()):
+                candidate = take(entry, named=kind is not ReferenceKind.CUSTOMER_NUMBER)
+                if candidate is None:
+                    continue
+                value, prefix = _written_value(candidate.details, written.key, kind)
+                anchored = written.anchored or bool(prefix and written.prefix == prefix)
+                weight = exact_weight(
+                    written.key,
+                    kind,
+                    tries=view.tries[len(written.key)],
+                    anchored=anchored,
+                    rules=rules,
+                )
+                shown = "" if written.written == value else f" (written {written.written!r})"
+                evidence = (
+                    EvidenceKind.REFERENCE,
+                    weight,
+                    f"{kind} {value} found in the remittance text{shown}",
+                )
+                if kind is ReferenceKind.CUSTOMER_NUMBER:
+                    known = candidate.customer_number
+                    if known is None or weight > known[1]:
+                        candidate.customer_number = evidence
+                    continue
+                exact_hit = True
+                candidate.named = True
+                if candidate.reference is None or weight > candidate.reference[1]:
+                    candidate.reference = evidence
+
+        if not exact_hit:
+            self._near_miss_lookups(view, take)
+        if view.iban:
+            for entry in index.orders_of_iban(view.iban):
+                take(entry)
+        self._name_candidates(view, take, found)
+        return found
+
+    def _near_miss_lookups(self, view: PostingView, take: _Take) -> None:
+        rules = self.config.references
+        for written in view.references:
+            if len(written.key) < rules.near_miss_min_length:
+                continue
+            weight = near_miss_weight(
+                written.key,
+                tries=view.tries[len(written.key)],
+                anchored=written.anchored,
+                rules=rules,
+            )
+            for variant, how in near_miss_variants(written.key):
+                for entry, kind in self.index.by_key.get(variant, ()):
+                    if kind is ReferenceKind.CUSTOMER_NUMBER:
+                        continue
+                    candidate = take(entry)
+                    if candidate is None:
+                        continue
+                    if candidate.reference is None or weight > candidate.reference[1]:
+                        value, _ = _written_value(candidate.details, variant, kind)
+                        candidate.reference = (
+                            EvidenceKind.REFERENCE_NEAR,
+                            weight,
+                            f"{kind} {value} is one typo away from {written.written!r} in the "
+                            f"text ({how})",
+                        )
+
+    def _name_candidates(
+        self, view: PostingView, take: _Take, found: dict[str, _Candidate]
+    ) -> None:
+        """Orders whose customer or company has the payer's name (probably or surely).
+
+        A payer with two or more words is looked for among the orders that share two of them
+        (the intersection of the two rarest words' lists); a payer with one word, or whose two
+        rarest words have no order in common (a typo in one), among the orders with the rarest
+        word, if there are not too many.
+        """
+        words = {word for word in view.payer_words if len(word) > 2}
+        by_word = self.index.by_word
+        buckets = sorted(
+            (bucket for bucket in (by_word.get(word) for word in words) if bucket), key=len
+        )
+        if not buckets:
+            return
+        limit = self.config.decision.name_bucket_limit
+        pool: list[OrderEntry] = []
+        if len(buckets) > 1 and len(buckets[0]) <= 50 * limit:
+            second = {id(entry) for entry in buckets[1]}
+            pool = [entry for entry in buckets[0] if id(entry) in second]
+        if not pool and len(buckets[0]) <= limit // 4:
+            pool = buckets[0]
+        weak = self.config.parties.name_weak
+        for entry in pool[:limit]:
+            if entry.order.id in found or entry.open <= 0 or not entry.alive:
+                continue
+            similarity = _similarity(view.payer_words, self.index.details(entry))
+            if similarity >= weak:
+                candidate = take(entry)
+                if candidate is not None:
+                    candidate.similarity = similarity
+
+    def _secondary(self, view: PostingView, primary: dict[str, _Candidate]) -> list[_Candidate]:
+        """Orders with exactly the posting's amount open that no other signal points to."""
+        posting = view.posting
+        limit = self.config.decision.amount_bucket_limit
+        if self.index.amount_bucket_size(posting.currency, posting.amount) > 2 * limit:
+            return []
+        same = self.index.with_amount(posting.currency, posting.amount)
+        if not same or len(same) > limit:
+            return []
+        return [
+            _Candidate(entry, self.index.details(entry))
+            for entry in same
+            if entry.order.id not in primary
+        ]
+
+    # -- weighing ---------------------------------------------------------------------------
+
+    def _hypotheses(
+        self,
+        view: PostingView,
+        candidates: list[_Candidate],
+        prior: float,
+        assignable: _Assignable,
+        background: float,
+    ) -> list[Hypothesis]:
+        party_weights = self._party_weights(view, candidates)
+        hypotheses = [
+            self._single(view, candidate, prior, party_weights.get(candidate.entry.order.id))
+            for candidate in candidates
+        ]
+        hypotheses.extend(self._named_collective(view, candidates, prior, party_weights))
+        # A payer's orders are searched for a matching sum only when no single order, and no
+        # collective named in the text, explains the posting.
+        if not assignable(_rank(list(hypotheses), background)):
+            hypotheses.extend(self._payer_subsets(view, candidates, prior, party_weights))
+        return hypotheses
+
+    def _amount_only_weight(self, view: PostingView) -> float:
+        """Weight of an order that has the posting's exact amount and nothing else for it."""
+        rules = self.config
+        weight = math.log10(rules.amounts.exact_m / rules.amounts.amount_u_floor)
+        if view.payer_words:
+            weight += math.log10(rules.parties.third_party_lr)
+        return weight
+
+    def _background(self, view: PostingView, prior: float) -> float:
+        """Odds (against "no open order") that the posting pays an order that is not weighed
+        one by one: orders no signal points to, orders sharing the posting's amount beyond the
+        bucket limit, and namesakes of the payer too many to look at."""
+        config = self.config
+        p0 = config.decision.unrelated_share
+        background = config.decision.unseen_share * (1 - p0) / p0
+        posting = view.posting
+        same = self.index.amount_bucket_size(posting.currency, posting.amount)
+        if same > config.decision.amount_bucket_limit:
+            background += same * 10 ** (prior + self._amount_only_weight(view))
+        words = [word for word in view.payer_words if len(word) > 2]
+        if len(words) >= 2:
+            sizes = sorted(len(self.index.by_word.get(word, ())) for word in set(words))
+            if sizes[0] > config.decision.name_bucket_limit:
+                open_orders = max(self.index.open_count[posting.currency], 1)
+                namesakes = sizes[0] * sizes[1] / open_orders
+                weight = math.log10(config.parties.name_m / config.parties.name_u)
+                background += namesakes * 10 ** (prior + weight)
+        return background
+
+    def _party_weights(
+        self, view: PostingView, candidates: list[_Candidate]
+    ) -> dict[str, tuple[float, Ev]]:
+        """The strongest evidence of who paid, per candidate order; the name tie rule applied."""
+        rules = self.config.parties
+        result: dict[str, tuple[float, Ev]] = {}
+        best_per_party: dict[str, float] = {}
+        if view.payer_words:
+            for candidate in candidates:
+                if candidate.similarity is None:
+                    candidate.similarity = _similarity(view.payer_words, candidate.details)
+                if candidate.similarity >= rules.name_weak:
+                    party = candidate.details.party
+                    best_per_party[party] = max(
+                        best_per_party.get(party, 0.0), candidate.similarity
+                    )
+        tied = _tied_parties(best_per_party, rules.tie_margin)
+        iban_customers = None
+        for candidate in candidates:
+            entry = candidate.entry
+            options: list[tuple[float, Ev]] = []
+            if view.iban and self._iban_known(view.iban, entry):
+                if iban_customers is None:
+                    iban_customers = self._customers_with(view.iban)
+                weight = parties.iban_weight(iban_customers, rules)
+                options.append(
+                    (
+                        weight,
+                        (
+                            EvidenceKind.IBAN,
+                            weight,
+                            "the payer's account paid this customer before",
+                        ),
+                    )
+                )
+            if candidate.customer_number is not None:
+                options.append((candidate.customer_number[1], candidate.customer_number))
+            if candidate.similarity is not None:
+                if candidate.details.party in tied:
+                    options.append(
+                        (
+                            0.0,
+                            (
+                                EvidenceKind.NAME,
+                                0.0,
+                                f"payer name {view.posting.counterparty_name!r} fits another "
+                                "customer equally well: not counted",
+                            ),
+                        )
+                    )
+                else:
+                    name_weight = parties.name_weight(candidate.similarity, rules)
+                    if name_weight is not None and name_weight < 0:
+                        options.append((name_weight, _third_party(view, candidate, name_weight)))
+                    elif name_weight is not None:
+                        options.append((name_weight, _name_evidence(view, candidate, name_weight)))
+            if options:
+                result[entry.order.id] = max(options, key=lambda option: option[0])
+        return result
+
+    def _iban_known(self, iban: str, entry: OrderEntry) -> bool:
+        if iban in entry.order.known_ibans:
+            return True
+        number = entry.order.customer_number
+        return number is not None and number.strip().upper() in self.index.customers_of_iban(iban)
+
+    def _customers_with(self, iban: str) -> int:
+        known = len(self.index.customers_of_iban(iban))
+        listed = {self.index.details(entry).party for entry in self.index.by_iban.get(iban, ())}
+        return max(known, len(listed), 1)
+
+    def _single(
+        self,
+        view: PostingView,
+        candidate: _Candidate,
+        prior: float,
+        party: tuple[float, Ev] | None,
+    ) -> Hypothesis:
+        entry, details = candidate.entry, candidate.details
+        posting = view.posting
+        evidence: list[Ev] = []
+        reference = candidate.reference
+        if reference is None and view.references:
+            reference = candidate.reference = self._near_miss_of(view, details)
+        if reference is not None:
+            evidence.append(reference)
+        blocked = None
+        write_off: tuple[Decimal, str | None]
+        if entry.open <= 0:
+            weight = math.log10(self.config.amounts.large_over_m / 0.5)
+            shown = entry.order.number or entry.order.id
+            evidence.append(
+                (EvidenceKind.AMOUNT, weight, f"order {shown} is paid already: nothing is open")
+            )
+            blocked = "the order is paid already"
+            assign, write_off = Decimal(0), (Decimal(0), None)
+        else:
+            fit = amounts.fit(
+                posting.amount,
+                entry.open,
+                posting.currency,
+                order_amount=entry.order.amount,
+                booking_date=posting.booking_date,
+                rules=self.config.amounts,
+                cash_discount=details.cash_discount,
+                instructed_amount=posting.instructed_amount
+                if posting.instructed_currency in (None, posting.currency)
+                else None,
+                charges=posting.charges,
+                foreign_payer=view.foreign,
+                same_amount=self.index.amount_bucket_size(posting.currency, entry.open),
+            )
+            evidence.append((EvidenceKind.AMOUNT, fit.weight, fit.text))
+            assign = fit.assign
+            write_off = (fit.write_off, fit.relation.value) if fit.write_off else (Decimal(0), None)
+        if party is not None:
+            evidence.append(party[1])
+        when = dates.weigh(
+            posting.booking_date, details.created, entry.order.due_date, self.config.dates
+        )
+        if when is not None:
+            evidence.append((EvidenceKind.DATE, when[0], when[1]))
+            if when[0] <= math.log10(self.config.dates.before_order_lr):
+                blocked = blocked or "booked before the order was placed"
+        strength = sum(item[1] for item in evidence)
+        return Hypothesis(
+            entries=(entry,),
+            assign=(assign,),
+            write_offs=(write_off,),
+            evidence=evidence,
+            log_odds=prior + strength,
+            strength=strength,
+            versions=(entry.version,),
+            blocked=blocked,
+        )
+
+    def _near_miss_of(self, view: PostingView, details: Details) -> Ev | None:
+        """A near miss between a written reference and one of this candidate's keys."""
+        rules = self.config.references
+        for key, kind, _prefix, value in details.keys:
+            if kind is ReferenceKind.CUSTOMER_NUMBER:
+                continue
+            for written in view.references:
+                if len(written.key) < rules.near_miss_min_length:
+                    continue
+                if OSA.distance(written.key, key, score_cutoff=1) > 1:
+                    continue
+                how = near_miss(written.key, key)
+                if how is None:
+                    continue
+                weight = near_miss_weight(
+                    written.key,
+                    tries=view.tries[len(written.key)],
+                    anchored=written.anchored,
+                    rules=rules,
+                )
+                return (
+                    EvidenceKind.REFERENCE_NEAR,
+                    weight,
+                    f"{kind} {value} is one typo away from {written.written!r} in the text ({how})",
+                )
+        return None
+
+    # -- collective payments ----------------------------------------------------------------
+
+    def _named_collective(
+        self,
+        view: PostingView,
+        candidates: list[_Candidate],
+        prior: float,
+        party_weights: dict[str, tuple[float, Ev]],
+    ) -> list[Hypothesis]:
+        posting = view.posting
+        config = self.config
+        result: list[Hypothesis] = []
+        named = sorted((c for c in candidates if c.named), key=lambda c: c.entry.order.id)
+        if len(named) >= 2:
+            total = sum((c.entry.open for c in named), Decimal(0))
+            if amounts.sum_fits(posting.amount, total, posting.currency, config.amounts):
+                references = [c.reference for c in named if c.reference is not None]
+                weakest = min(item[1] for item in references)
+                amount_weight = math.log10(
+                    config.collective.collective_m
+                    * config.amounts.exact_m
+                    / config.amounts.amount_u_floor
+                )
+                evidence: list[Ev] = [*references]
+                evidence.append(
+                    (
+                        EvidenceKind.COLLECTIVE,
+                        amount_weight,
+                        f"the amount is the sum of the open amounts of the {len(named)} orders "
+                        "named in the text",
+                    )
+                )
+                parties_ = [
+                    party_weights[c.entry.order.id]
+                    for c in named
+                    if c.entry.order.id in party_weights
+                ]
+                party = max(parties_, key=lambda option: option[0]) if parties_ else None
+                if party is not None:
+                    evidence.append(party[1])
+                strength = weakest + amount_weight + (party[0] if party else 0.0)
+                result.append(
+                    _collective([c.entry for c in named], posting.amount, evidence, prior, strength)
+                )
+        return result
+
+    def _payer_subsets(
+        self,
+        view: PostingView,
+        candidates: list[_Candidate],
+        prior: float,
+        party_weights: dict[str, tuple[float, Ev]],
+    ) -> list[Hypothesis]:
+        """Subsets of one identified payer's open orders whose amounts sum to the posting."""
+        posting = view.posting
+        config = self.config
+        payers: dict[str, tuple[tuple[float, Ev], list[OrderEntry]]] = {}
+        for candidate in candidates:
+            party = party_weights.get(candidate.entry.order.id)
+            if party is None or party[0] < config.collective.min_party_evidence:
+                continue
+            key = candidate.details.party
+            if key in payers:
+                known, orders = payers[key]
+                if party[0] > known[0]:
+                    payers[key] = (party, orders)
+                if candidate.entry not in orders:
+                    orders.append(candidate.entry)
+                continue
+            payers[key] = (party, self.index.customer_orders(candidate.entry))
+        result: list[Hypothesis] = []
+        currency = posting.currency
+        target = to_minor_units(posting.amount, currency)
+        tolerance_amount = quantize(config.amounts.tolerance, currency)
+        tolerance = to_minor_units(tolerance_amount, currency)
+        exponent = currency_exponent(currency)
+        for key in sorted(payers):
+            party, pool = payers[key]
+            orders = sorted(
+                (e for e in pool if e.is_open and e.order.currency == currency),
+                key=lambda e: e.order.id,
+            )
+            if not 2 <= len(orders) <= config.collective.max_orders:
+                continue
+            if any(abs(entry.open - posting.amount) <= tolerance_amount for entry in orders):
+                continue  # one order fits alone: that is the simpler explanation
+            values = [to_minor_units(entry.open, currency) for entry in orders]
+            subsets = subsets_with_sum(
+                values, target, max_size=config.collective.max_subset, tolerance=tolerance
+            )
+            if not subsets:
+                continue
+            tried = sum(
+                math.comb(len(orders), size)
+                for size in range(2, min(config.collective.max_subset, len(orders)) + 1)
+            )
+            amount_weight = math.log10(
+                config.collective.collective_m
+                * config.amounts.exact_m
+                / min(1.0, config.amounts.amount_u_floor * tried)
+            )
+            for subset in subsets:
+                chosen = [orders[i] for i in subset]
+                numbers = ", ".join(entry.order.number or entry.order.id for entry in chosen)
+                evidence: list[Ev] = [
+                    party[1],
+                    (
+                        EvidenceKind.COLLECTIVE,
+                        amount_weight,
+                        f"amount {posting.amount:.{exponent}f} {currency} is the sum of this "
+                        f"customer's open orders {numbers}",
+                    ),
+                ]
+                result.append(
+                    _collective(chosen, posting.amount, evidence, prior, party[0] + amount_weight)
+                )
+        return result
+
+
+def _written_value(details: Details, key: str, kind: ReferenceKind) -> tuple[str, str]:
+    """The order's reference of ``kind`` with ``key``, as the source wrote it, and its prefix."""
+    for known, known_kind, prefix, value in details.keys:
+        if known == key and known_kind is kind:
+            return value, prefix
+    return key, ""
+
+
+def _similarity(payer: tuple[str, ...], details: Details) -> float:
+    return max(
+        parties.name_similarity(payer, details.name_words),
+        parties.name_similarity(payer, details.company_words),
+    )
+
+
+def _name_evidence(view: PostingView, candidate: _Candidate, weight: float) -> Ev:
+    order = candidate.entry.order
+    payer = view.posting.counterparty_name
+    similarity = candidate.similarity or 0.0
+    company = parties.name_similarity(view.payer_words, candidate.details.company_words)
+    target = order.company if company >= similarity and order.company else order.customer_name
+    return (
+        EvidenceKind.NAME,
+        weight,
+        f"payer name {payer!r} matches {target!r} ({similarity:.0%})",
+    )
+
+
+def _third_party(view: PostingView, candidate: _Candidate, weight: float) -> Ev:
+    order = candidate.entry.order
+    names = " / ".join(name for name in (order.customer_name, order.company) if name)
+    who = f" ({names})" if names else ""
+    return (
+        EvidenceKind.NAME,
+        weight,
+        f"payer {view.posting.counterparty_name!r} is not the customer{who}",
+    )
+
+
+def _tied_parties(best_per_party: dict[str, float], margin: float) -> set[str]:
+    if len(best_per_party) < 2:
+        return set()
+    ranked = sorted(best_per_party.items(), key=lambda item: -item[1])
+    top = ranked[0][1]
+    tied = {party for party, similarity in ranked if top - similarity <= margin}
+    return tied if len(tied) >= 2 else set()
+
+
+def _collective(
+    entries: list[OrderEntry],
+    amount: Decimal,
+    evidence: list[Ev],
+    prior: float,
+    strength: float,
+) -> Hypothesis:
+    assign = [entry.open for entry in entries]
+    # Within the tolerance the last order takes the difference: never more than it has open.
+    difference = amount - sum(assign, Decimal(0))
+    write_offs: list[tuple[Decimal, str | None]] = [(Decimal(0), None)] * len(entries)
+    if difference < 0:
+        assign[-1] += difference
+        write_offs[-1] = (-difference, "tolerance")
+    return Hypothesis(
+        entries=tuple(entries),
+        assign=tuple(assign),
+        write_offs=tuple(write_offs),
+        evidence=evidence,
+        log_odds=prior + strength,
+        strength=strength,
+        versions=tuple(entry.version for entry in entries),
+    )
+
+
+def _rank(hypotheses: list[Hypothesis], background: float) -> list[Hypothesis]:
+    """Sort best first (ties by order ids) and give each hypothesis its probability."""
+    hypotheses.sort(key=lambda h: (-h.log_odds, h.order_ids))
+    if not hypotheses:
+        return hypotheses
+    top = max(min(hypotheses[0].log_odds, _MAX_LOG_ODDS), -_MAX_LOG_ODDS)
+    # relative to the best, to keep the powers of ten in range
+    total = (1.0 + background) * 10.0**-top
+    relative = [
+        10.0 ** (max(min(h.log_odds, _MAX_LOG_ODDS), -_MAX_LOG_ODDS) - top) for h in hypotheses
+    ]
+    total += sum(relative)
+    for hypothesis, weight in zip(hypotheses, relative, strict=True):
+        hypothesis.probability = weight / total
+    return hypotheses

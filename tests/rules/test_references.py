@@ -1,0 +1,139 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paymatch.rules.references import (
+    ReferenceKind,
+    ReferenceRules,
+    exact_weight,
+    near_miss,
+    near_miss_variants,
+    near_miss_weight,
+    reference_key,
+    scan,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("10023", "10023"),
+        ("SW10023", "10023"),
+        ("sw-10023", "10023"),
+        ("#10023", "10023"),
+        ("010023", "10023"),
+        ("1OO23", "10023"),
+        ("1OO2l", "10021"),
+        ("RE-2026-00123", "202600123"),
+        ("re 2026 00123", "202600123"),
+        ("K-004711", "4711"),
+        ("A-1234-B", "1234B"),
+        ("Rechnung", None),
+        ("000", None),
+    ],
+)
+def test_reference_keys(written: str, key: str | None) -> None:
+    assert reference_key(written) == key
+
+
+@given(st.from_regex(r"[A-Za-z]{0,3}[ \-]?[0-9]{3,9}", fullmatch=True))
+def test_reference_key_is_idempotent(written: str) -> None:
+    key = reference_key(written)
+    if key is not None:
+        assert reference_key(key) == key
+
+
+def _keys(text: str) -> dict[str, bool]:
+    return {reference.key: reference.anchored for reference in scan(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bestellung 10023",
+        "Bestellung Nr. 10 023 vom 12.11.2026",
+        "Best.Nr.:10023",
+        "#10023",
+        "Bestellung10023",
+        "auftrag 010023",
+        "ORDER 1OO23",
+    ],
+)
+def test_scan_finds_the_order_number_anchored(text: str) -> None:
+    assert _keys(text).get("10023") is True
+
+
+def test_scan_splits_runs_and_skips_dates() -> None:
+    keys = _keys("RE-2026-00123 Kd-Nr 4711 vom 12.11.2026")
+    assert "202600123" in keys
+    assert "4711" in keys
+    assert "12112026" not in keys
+
+
+def test_letter_prefix_is_kept_for_comparison_with_the_order() -> None:
+    (reference,) = scan("SW-10023 danke")
+    assert (reference.key, reference.prefix, reference.anchored) == ("10023", "SW", False)
+    (separate,) = scan("SW 10023")
+    assert separate.prefix == "SW"
+
+
+def test_bare_number_is_not_anchored() -> None:
+    assert _keys("Miete Wohnung 10115 Berlin") == {"10115": False}
+
+
+def test_several_references_in_one_text() -> None:
+    keys = _keys("Bestellungen 10023 und 10024, Kd 77")
+    assert {"10023", "10024"} <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("written", "order", "how"),
+    [
+        ("10032", "10023", "two digits swapped"),
+        ("100223", "10023", "a digit doubled"),
+        ("100273", "10023", "an extra digit"),
+        ("1023", "10023", "a digit dropped"),
+        ("10024", "10023", None),  # a different digit is a different number
+        ("10023", "10023", None),
+        ("32001", "10023", None),
+    ],
+)
+def test_near_miss(written: str, order: str, how: str | None) -> None:
+    assert near_miss(written, order) == how
+
+
+typo = st.sampled_from(["swap", "drop", "double"])
+
+
+@given(st.from_regex(r"[1-9][0-9]{3,8}", fullmatch=True), typo, st.data())
+def test_every_typo_is_found_both_ways(key: str, kind: str, data: st.DataObject) -> None:
+    position = data.draw(st.integers(min_value=1, max_value=len(key) - 2))
+    if kind == "swap":
+        written = key[:position] + key[position + 1] + key[position] + key[position + 2 :]
+    elif kind == "drop":
+        written = key[:position] + key[position + 1 :]
+    else:
+        written = key[:position] + key[position] + key[position:]
+    if written == key:
+        return
+    assert near_miss(written, key) is not None
+    assert key in {variant for variant, _ in near_miss_variants(written)}
+
+
+def test_weights_order_exact_over_near_miss() -> None:
+    rules = ReferenceRules()
+    exact = exact_weight("10023", ReferenceKind.ORDER_NUMBER, tries=1, anchored=False, rules=rules)
+    near = near_miss_weight("10023", tries=1, anchored=False, rules=rules)
+    anchored = exact_weight(
+        "10023", ReferenceKind.ORDER_NUMBER, tries=1, anchored=True, rules=rules
+    )
+    longer = exact_weight(
+        "1002345", ReferenceKind.ORDER_NUMBER, tries=1, anchored=False, rules=rules
+    )
+    customer = exact_weight(
+        "10023", ReferenceKind.CUSTOMER_NUMBER, tries=1, anchored=False, rules=rules
+    )
+    assert near < exact - 2  # clearly less: more than a hundred times weaker
+    assert anchored > exact
+    assert longer > exact
+    assert customer < exact
