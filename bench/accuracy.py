@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import report
-from evaluation.metrics import Evaluation, Tally, evaluate
-from evaluation.runner import load, outcome, run_batch, run_incremental
+from evaluation.metrics import Evaluation, Tally, evaluate, is_harmful
+from evaluation.runner import load, run_batch, run_incremental
 from generate import add_arguments, config_from, ensure
 
 MODES = {"batch": run_batch, "incremental": run_incremental}
@@ -38,6 +38,7 @@ def merge(tallies: list[Tally]) -> Tally:
             "automatic",
             "correct",
             "wrong",
+            "harmful",
             "auto_determinable",
             "auto_undeterminable",
             "recall_hits",
@@ -96,24 +97,40 @@ def main() -> int:
         orders = {o.id: o for o in data.orders}
         for mode in modes:
             started = time.perf_counter()
-            decisions = MODES[mode](data)
+            run = MODES[mode](data)
             elapsed = time.perf_counter() - started
-            by_id = {d.posting_id: d for d in decisions}
-            evaluation = evaluate([outcome(d) for d in decisions], data.truths)
+            by_id = {d.posting_id: d for d in run.decisions}
+            evaluation = evaluate(run.outcomes(), data.truths)
             results[mode].append(evaluation)
             label = f"{mode}, seed {seed}: {len(data.orders)} orders, {len(data.postings)} postings"
-            print(report.summary(evaluation, label) + f"\n- run time {elapsed:.1f} s\n")
+            print(report.summary(evaluation, label) + f"\n- run time {elapsed:.1f} s")
+            for posting_id, error in sorted(run.crashes.items()):
+                posting = postings[posting_id]
+                print(
+                    f"- MATCHER CRASHED on {posting_id} ({posting.counterparty_name!r}, "
+                    f"{posting.remittance!r}): {error}"
+                )
+            print()
             figures.setdefault(mode, {})[str(seed)] = report.headline(evaluation.overall)
-            for shown, (bad, truth) in enumerate(evaluation.errors):
+            figures[mode][str(seed)]["crashes"] = run.crashes
+            # The harmful ones first: they ship goods that were never paid for.
+            errors = sorted(evaluation.errors, key=lambda e: (not is_harmful(*e), e[0].posting_id))
+            for shown, (bad, truth) in enumerate(errors):
                 if shown >= args.show_errors:
                     break
-                print(report.describe_error(postings[bad.posting_id], by_id[bad.posting_id], truth))
+                label = "HARMFUL " if is_harmful(bad, truth) else "incomplete "
+                print(
+                    report.describe_error(
+                        postings[bad.posting_id], by_id[bad.posting_id], truth, label=label
+                    )
+                )
                 for order_id in {o for o, _ in truth.assignments} | {
                     a.order_id for a in by_id[bad.posting_id].assignments
                 }:
                     print(report.describe_order(orders[order_id]))
                 print()
-            for shown, (missed, truth) in enumerate(evaluation.missed):
+            missed_ones = [(m, t) for m, t in evaluation.missed if m.posting_id in by_id]
+            for shown, (missed, truth) in enumerate(missed_ones):
                 if shown >= args.show_missed:
                     break
                 print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -19,7 +20,8 @@ from pathlib import Path
 
 from shopdata import DEFAULT_CASES, GeneratorConfig, Noise, generate, write
 
-DATA_ROOT = Path(__file__).resolve().parent / ".data"
+# Where generated data sets are cached; PAYMATCH_BENCH_DATA moves it (the tests use a temp dir).
+DATA_ROOT = Path(os.environ.get("PAYMATCH_BENCH_DATA", Path(__file__).resolve().parent / ".data"))
 
 
 def parse_mix(items: list[str]) -> dict[str, float]:

@@ -5,7 +5,9 @@ Definitions (docs/benchmarks.md, "Matching accuracy"):
 - An *automatic* assignment is a decision ``assigned``. It is *correct* only if it assigns exactly
   the true orders with exactly the true amounts (as a multiset); an automatic assignment of a
   posting that pays no order is wrong.
-- *Precision* = correct automatic / all automatic.
+- *Precision* = correct automatic / all automatic. Of the wrong ones, those that credit an order
+  with money that is not its own are *harmful*; assigning only some of a collective payment's
+  orders (each with its true amount) is wrong but leaves the rest to a person.
 - *Automatic share* = postings that a careful person could assign with certainty
   (``determinable``) and that have a true order, which the matcher assigned automatically and
   correctly / all such postings.
@@ -67,6 +69,17 @@ def is_correct(outcome: Outcome, truth: Truth) -> bool:
     )
 
 
+def is_harmful(outcome: Outcome, truth: Truth) -> bool:
+    """A wrong automatic assignment that credits an order with money that is not its own: an
+    order or an amount beyond the truth. (Assigning only some of a collective payment's orders,
+    each with its true amount, is wrong but harmless: the rest stays open for a person.)"""
+    if not outcome.automatic or is_correct(outcome, truth):
+        return False
+    allowed = Counter(truth.assignments)
+    given = Counter(outcome.assignments)
+    return any(count > allowed.get(pair, 0) for pair, count in given.items()) or not given
+
+
 def in_top(outcome: Outcome, truth: Truth, top: int = TOP) -> bool:
     """The truth is among the first candidates, or was assigned correctly."""
     if not truth.assignable:
@@ -92,6 +105,7 @@ class Tally:
     automatic: int = 0
     correct: int = 0
     wrong: int = 0
+    harmful: int = 0  # wrong automatic assignments that credit money to the wrong order
     auto_determinable: int = 0  # correct automatic on determinable assignable postings
     auto_undeterminable: int = 0  # correct automatic where a person could not be sure
     recall_hits: int = 0
@@ -117,6 +131,7 @@ class Tally:
                     self.auto_undeterminable += 1
             else:
                 self.wrong += 1
+                self.harmful += is_harmful(outcome, truth)
 
     @property
     def precision(self) -> float | None:

@@ -21,6 +21,7 @@ def headline(tally: Tally) -> dict[str, Any]:
         "automatic": tally.automatic,
         "automatic_correct": tally.correct,
         "automatic_wrong": tally.wrong,
+        "automatic_harmful": tally.harmful,
         "precision": tally.precision,
         "automatic_share": tally.automatic_share,
         "suggestion_recall": tally.suggestion_recall,
@@ -39,7 +40,7 @@ def verdicts(tally: Tally) -> dict[str, bool]:
 
 def table(rows: dict[str, Tally], title: str) -> str:
     lines = [
-        f"| {title} | postings | assignable | determinable | auto ok | auto wrong | precision "
+        f"| {title} | postings | assignable | determinable | auto ok | wrong (harmful) | precision "
         "| auto share | recall@3 | assigned/suggested/unmatched/ignored |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
@@ -47,9 +48,11 @@ def table(rows: dict[str, Tally], title: str) -> str:
         t = rows[name]
         d = t.decisions
         spread = f"{d['assigned']}/{d['suggested']}/{d['unmatched']}/{d['ignored']}"
+        if d["crashed"]:
+            spread += f" ({d['crashed']} crashed)"
         lines.append(
             f"| {name} | {t.postings} | {t.assignable} | {t.determinable} | {t.correct} "
-            f"| {t.wrong} | {percent(t.precision)} | {percent(t.automatic_share)} "
+            f"| {t.wrong} ({t.harmful}) | {percent(t.precision)} | {percent(t.automatic_share)} "
             f"| {percent(t.suggestion_recall)} | {spread} |"
         )
     return "\n".join(lines)
@@ -65,7 +68,8 @@ def summary(evaluation: Evaluation, label: str) -> str:
             "",
             f"- postings {t.postings}, with a true order {t.assignable}, "
             f"of which determinable {t.determinable}",
-            f"- automatic assignments {t.automatic}: correct {t.correct}, wrong {t.wrong}",
+            f"- automatic assignments {t.automatic}: correct {t.correct}, wrong {t.wrong} "
+            f"(harmful {t.harmful}: money credited to an order it does not belong to)",
             f"- precision {percent(t.precision, 3)} (target >= 99.9 %: {mark[ok['precision']]})",
             f"- automatic share {percent(t.automatic_share)} "
             f"(target >= 95 %: {mark[ok['automatic_share']]})",
@@ -77,10 +81,10 @@ def summary(evaluation: Evaluation, label: str) -> str:
     )
 
 
-def describe_error(posting: Any, decision: Any, truth: Truth) -> str:
+def describe_error(posting: Any, decision: Any, truth: Truth, *, label: str = "") -> str:
     """One wrong automatic assignment with everything needed to see why it happened."""
     lines = [
-        f"posting {posting.id} [{truth.case}; {', '.join(truth.tags)}]",
+        f"posting {posting.id} {label}[{truth.case}; {', '.join(truth.tags)}]",
         f"  {posting.booking_date} {posting.amount} {posting.currency} "
         f"from {posting.counterparty_name!r} ({posting.counterparty_iban})",
         f"  remittance: {posting.remittance!r}",

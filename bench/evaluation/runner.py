@@ -69,10 +69,40 @@ def arrival_order(postings: Iterable[Any]) -> list[Any]:
     return sorted(postings, key=lambda p: (p.booking_date, p.id))
 
 
-def run_batch(data: Loaded) -> list[Any]:
-    return list(Matcher().match(data.postings, data.orders, history=data.history))
+CRASHED = "crashed"
 
 
-def run_incremental(data: Loaded) -> list[Any]:
+@dataclass(slots=True)
+class Run:
+    """The matcher's decisions, and the postings it raised an exception on (never silently)."""
+
+    decisions: list[Any]
+    crashes: dict[str, str]  # posting id -> the exception
+
+    def outcomes(self) -> list[Outcome]:
+        found = [outcome(decision) for decision in self.decisions]
+        return found + [Outcome(posting_id, CRASHED) for posting_id in sorted(self.crashes)]
+
+
+def run_incremental(data: Loaded) -> Run:
     index = Matcher().index(data.orders, history=data.history)
-    return [index.match(posting) for posting in arrival_order(data.postings)]
+    decisions, crashes = [], {}
+    for posting in arrival_order(data.postings):
+        try:
+            decisions.append(index.match(posting))
+        except Exception as error:  # a crash is a finding to report, not the end of the run
+            crashes[posting.id] = f"{type(error).__name__}: {error}"
+    return Run(decisions, crashes)
+
+
+def run_batch(data: Loaded) -> Run:
+    """One batch call. Should the matcher crash on some postings, they are found one by one
+    (incremental form), reported, and the batch is run again without them."""
+    try:
+        return Run(list(Matcher().match(data.postings, data.orders, history=data.history)), {})
+    except Exception:
+        crashes = run_incremental(data).crashes
+        if not crashes:
+            raise
+    rest = [posting for posting in data.postings if posting.id not in crashes]
+    return Run(list(Matcher().match(rest, data.orders, history=data.history)), crashes)

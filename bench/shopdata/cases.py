@@ -187,8 +187,10 @@ class CaseBuilder:
 
     def _stale_reference(self, order: OrderRecord) -> tuple[Piece, str]:
         """The number of another order of the same customer: copied from an old confirmation,
-        or the customer's other open order. Only the amount says which order is paid."""
-        others = [o for o in self.world.by_customer[order.customer.cid] if o.id != order.id]
+        or the customer's other, older open order. Only the amount says which order is paid."""
+        others = [  # an order the customer already had when ordering this one
+            o for o in self.world.by_customer[order.customer.cid] if o.created < order.created
+        ]
         if others and self.rng.random() < 0.5:
             other = min(others, key=lambda o: o.id)
             digits, prefix, tag = other.digits, other.prefix, "stale_reference_open"

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluation.metrics import Outcome, Truth, align_interchangeable, evaluate, in_top, is_correct
+from evaluation.metrics import (
+    Outcome,
+    Truth,
+    align_interchangeable,
+    evaluate,
+    in_top,
+    is_correct,
+    is_harmful,
+)
 
 
 def truth(
@@ -51,7 +59,13 @@ def test_correct_needs_same_orders_and_amounts() -> None:
 def test_collective_is_compared_as_a_whole_in_any_order() -> None:
     t = truth("p1", ("o1", "10.00"), ("o2", "20.00"), case="collective")
     assert is_correct(assigned("p1", ("o2", "20.00"), ("o1", "10.00")), t)
-    assert not is_correct(assigned("p1", ("o1", "10.00")), t)  # half of it is not right
+    half = assigned("p1", ("o1", "10.00"))
+    assert not is_correct(half, t)  # half of it is not right ...
+    assert not is_harmful(half, t)  # ... but credits no order with money not its own
+    assert is_harmful(assigned("p1", ("o1", "30.00")), t)
+    assert is_harmful(assigned("p1", ("o1", "10.00"), ("o3", "20.00")), t)
+    assert not is_harmful(assigned("p1", ("o2", "20.00"), ("o1", "10.00")), t)
+    assert is_harmful(assigned("p2", ("o1", "5.00")), truth("p2", case="debit"))
 
 
 def test_any_automatic_assignment_of_a_posting_that_pays_nothing_is_wrong() -> None:
@@ -92,7 +106,7 @@ def test_headline_figures_on_a_small_hand_made_set() -> None:
     ]
     result = evaluate(outcomes, truths)
     overall = result.overall
-    assert (overall.automatic, overall.correct, overall.wrong) == (3, 2, 1)
+    assert (overall.automatic, overall.correct, overall.wrong, overall.harmful) == (3, 2, 1, 1)
     assert overall.precision == pytest.approx(2 / 3)
     # Determinable with a true order: p1, p2, p3, p6; only p1 was assigned correctly.
     assert overall.determinable == 4
