@@ -44,7 +44,7 @@ class Oracle:
     def __init__(self, world: World) -> None:
         self.world = world
         self.by_key: dict[str, list[OrderRecord]] = {}
-        self.customers_by_number: dict[int, set[int]] = {}
+        self.orders_by_number: dict[int, list[OrderRecord]] = {}
         self.full: dict[tuple[str, str], set[int]] = {}
         self.initial: dict[tuple[str, str], set[int]] = {}
         self.surname: dict[str, set[int]] = {}
@@ -53,17 +53,16 @@ class Oracle:
         self.open = {order.id: order.open for order in world.orders}
         for order in world.orders:
             self.by_key.setdefault(f"N:{int(order.digits)}", []).append(order)
+            if order.customer_number:
+                number = int(order.customer_number)
+                self.orders_by_number.setdefault(number, []).append(order)
+                # A bare "10023" may just as well be this customer number.
+                self.by_key.setdefault(f"N:{number}", []).append(order)
             if order.invoice:
                 key = f"RE:{order.invoice_year}:{order.invoice_sequence}"
                 self.by_key.setdefault(key, []).append(order)
         for customer in world.customers:
             cid = customer.cid
-            for number in customer.numbers.values():
-                if number:
-                    self.customers_by_number.setdefault(int(number), set()).add(cid)
-                    # A bare "10023" may just as well be this customer's number.
-                    for order in world.by_customer.get(cid, []):
-                        self.by_key.setdefault(f"N:{int(number)}", []).append(order)
             last, first = text.name_key(customer.last), text.name_key(customer.first)
             self.full.setdefault((last, first), set()).add(cid)
             self.initial.setdefault((last, first[:1]), set()).add(cid)
@@ -90,33 +89,38 @@ class Oracle:
             return self.company.get(identity[1], set())
         return set()
 
-    def party(self, posting: PostingRecord) -> tuple[set[int], str]:
-        """The customers the payer can be, strongest evidence first; empty if nobody."""
+    def party(self, posting: PostingRecord) -> tuple[Payers, str]:
+        """Whose orders the payer's can be, strongest evidence first; empty if nobody's.
+
+        Only what the person sees counts: an IBAN or a customer number leads to the orders that
+        carry those customer numbers (not to the same person's guest orders), an e-mail to the
+        orders with that e-mail, a name to the orders of everybody with that name.
+        """
         if posting.iban and posting.iban in self.world.history:
-            found: set[int] = set()
-            for number in self.world.history[posting.iban]:
-                found |= self.customers_by_number.get(int(number), set())
-            if found:
+            numbers = {int(n) for n in self.world.history[posting.iban]}
+            found = Payers(self, numbers=numbers)
+            if found.size():
                 return found, "IBAN paid before"
-        texts: set[int] = set()
-        names: set[int] = set()
+        numbers, emails, names = set(), set(), set()
         for mention in posting.remittance.mentions:
             if mention.key.startswith("EMAIL:"):
                 cid = self.email.get(mention.key[6:])
                 if cid is not None:
-                    texts.add(cid)
+                    emails.add(cid)
             elif mention.key.startswith("C:"):
-                texts |= self.customers_by_number.get(int(mention.key[2:]), set())
+                numbers.add(int(mention.key[2:]))
             elif mention.key.startswith("NAME:"):
                 _, last, first = mention.key.split(":")
                 names |= self.full.get((last, first), set())
             elif mention.key.startswith("COMPANY:"):
                 names |= self.company.get(mention.key[8:], set())
-        if texts:
-            return texts, "e-mail or customer number in the text"
+        if emails or numbers:
+            return Payers(
+                self, cids=emails, numbers=numbers
+            ), "e-mail or customer number in the text"
         if names:
-            return names, "customer name in the text"
-        return self._identity(posting.identity), "payer name"
+            return Payers(self, cids=names), "customer name in the text"
+        return Payers(self, cids=self._identity(posting.identity)), "payer name"
 
     # --- what the amount explains -------------------------------------------------------------
 
@@ -138,10 +142,8 @@ class Oracle:
             and self.open[order.id] > 0
         )
 
-    def _fits(self, order: OrderRecord, payers: set[int], posting: PostingRecord) -> bool:
-        return order.customer.cid in payers or self._explains(
-            order, posting.amount, posting.booking
-        )
+    def _fits(self, order: OrderRecord, payers: Payers, posting: PostingRecord) -> bool:
+        return payers.includes(order) or self._explains(order, posting.amount, posting.booking)
 
     # --- the judgement -------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class Oracle:
             if mention.kind == NEAR:
                 exact = self._explains(order, posting.amount, posting.booking)
                 if (
-                    order.customer.cid in payers
+                    payers.includes(order)
                     and exact
                     and not any(self._fits(t, payers, posting) for t in targets if t.id != order.id)
                 ):
@@ -193,15 +195,14 @@ class Oracle:
         unread = set(truth) - readable
         if not unread:
             return True, "reference readable for every order paid"
-        if not payers:
+        if not payers.size():
             return False, "no readable reference and the payer is nobody known"
         rest = posting.amount - sum(truth[order_id] for order_id in readable)
-        if sum(len(self.world.by_customer.get(cid, ())) for cid in payers) > 4 * SUBSET_LIMIT:
+        if payers.size() > 4 * SUBSET_LIMIT:
             return False, f"payer identified ({how}) but too many open orders to be sure"
         pool = [
             order
-            for cid in sorted(payers)
-            for order in self.world.by_customer.get(cid, [])
+            for order in payers.orders()
             if order.id not in readable and self._payable(order, posting)
         ]
         singles = [o.id for o in pool if self._explains(o, rest, posting.booking)]
@@ -220,6 +221,37 @@ class Oracle:
         if explanations == 0:
             return False, f"payer identified ({how}) but no order explains the amount exactly"
         return False, f"payer identified ({how}); {explanations}+ orders fit the amount"
+
+
+class Payers:
+    """The orders a payer can be behind: those of some customers (by name or e-mail) and those
+    carrying some customer numbers (by IBAN history or a number in the text)."""
+
+    def __init__(
+        self, oracle: Oracle, *, cids: set[int] | None = None, numbers: set[int] | None = None
+    ) -> None:
+        self._oracle = oracle
+        self.cids = cids or set()
+        self.numbers = numbers or set()
+
+    def includes(self, order: OrderRecord) -> bool:
+        if order.customer.cid in self.cids:
+            return True
+        return bool(order.customer_number) and int(order.customer_number or 0) in self.numbers
+
+    def orders(self) -> list[OrderRecord]:
+        by_customer, by_number = self._oracle.world.by_customer, self._oracle.orders_by_number
+        found = {o.id: o for cid in sorted(self.cids) for o in by_customer.get(cid, [])}
+        for number in sorted(self.numbers):
+            found.update((o.id, o) for o in by_number.get(number, []))
+        return [found[key] for key in sorted(found)]
+
+    def size(self) -> int:
+        """How many orders (an upper bound where customers and numbers overlap)."""
+        by_customer, by_number = self._oracle.world.by_customer, self._oracle.orders_by_number
+        return sum(len(by_customer.get(c, ())) for c in self.cids) + sum(
+            len(by_number.get(n, ())) for n in self.numbers
+        )
 
 
 def _count_subsets(values: list[int], target: int, *, cap: int, min_size: int) -> int:
