@@ -14,9 +14,10 @@ They are *certain* of an assignment when:
 2. the reference has a real digit error, but the payer is known to be that order's customer, the
    amount is exactly what that order asks for, and no order the mistyped number could mean fits;
    or
-3. there is no readable reference for (some of) the orders, but the payer is identified (an IBAN
-   that paid this customer before, the customer's e-mail or customer number in the text, or a name
-   that only customers with this name carry) and among that payer's open orders exactly one order,
+3. there is no readable reference for (some of) the orders, but the payer is identified by what
+   the person sees (an IBAN from the history leads to the orders carrying the customer numbers it
+   paid before; the customer's e-mail or customer number in the text; a name leads to the orders
+   of everybody with that name) and among those open orders exactly one order,
    or exactly one combination of orders, explains the rest of the amount: the open amount exactly,
    or the amount less a cash discount the order grants (to the cent, give or take one) within its
    period. Without a reference a short or excess amount (partial payment, bank fee, rounding up)
