@@ -83,13 +83,21 @@ def worker(folder: Path, form: str) -> dict[str, Any]:
         started = time.perf_counter()
         index = Matcher().index(orders, history=history)
         result["index_s"] = time.perf_counter() - started
+        crashes = 0
         started = time.perf_counter()
         for posting in arriving:
-            index.match(posting)
+            try:
+                index.match(posting)
+            except Exception:  # counted and reported; accuracy.py names them
+                crashes += 1
         result["match_s"] = time.perf_counter() - started
+        result["crashes"] = crashes
     else:
         started = time.perf_counter()
-        Matcher().match(postings, orders, history=history)
+        try:
+            Matcher().match(postings, orders, history=history)
+        except Exception as error:
+            result["error"] = f"{type(error).__name__}: {error}"
         result["index_s"] = 0.0
         result["match_s"] = time.perf_counter() - started
     result["total_s"] = result["index_s"] + result["match_s"]
@@ -101,6 +109,7 @@ def worker(folder: Path, form: str) -> dict[str, Any]:
 
 
 def run_worker(folder: Path, form: str) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -112,7 +121,10 @@ def run_worker(folder: Path, form: str) -> dict[str, Any]:
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker failed for {folder}:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    # Other processes on the machine slow a run down: say how busy it was.
+    result["load_average"] = max(load_before, os.getloadavg()[0])
+    return result
 
 
 def machine() -> str:
@@ -137,14 +149,16 @@ def row(result: dict[str, Any]) -> str:
         f"| {result['orders']:,} | {result['postings']:,} | {result['form']} "
         f"| {result['json_loads_s']:.2f} | {result['load_s']:.2f} | {result['index_s']:.2f} "
         f"| {result['match_s']:.2f} | {rate:,.0f} | {result['ratio']:.2f} "
-        f"| {result['rss_after_load_gb']:.2f} | {result['peak_rss_gb']:.2f} |"
+        f"| {result['rss_after_load_gb']:.2f} | {result['peak_rss_gb']:.2f} "
+        f"| {result['load_average']:.1f} | {result.get('crashes', 0)}"
+        f"{' batch crashed: ' + result['error'] if 'error' in result else ''} |"
     )
 
 
 HEADER = (
     "| open orders | postings | form | json.loads s | load s | index s | match s | postings/s "
-    "| ratio | RSS after load GB | peak RSS GB |\n"
-    "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| ratio | RSS after load GB | peak RSS GB | load avg | crashes |\n"
+    "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
