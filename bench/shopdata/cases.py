@@ -129,12 +129,19 @@ class CaseBuilder:
 
     def _take(self, pool: str, accept: Callable[[OrderRecord], bool] | None = None) -> OrderRecord:
         candidates = self._pools[pool]
-        while candidates:
-            order = candidates.pop()
-            if order.id in self.used or (accept is not None and not accept(order)):
-                continue
-            self.used.add(order.id)
-            return order
+        passed_over: list[OrderRecord] = []  # not right for this case, still open for others
+        try:
+            while candidates:
+                order = candidates.pop()
+                if order.id in self.used:
+                    continue
+                if accept is not None and not accept(order):
+                    passed_over.append(order)
+                    continue
+                self.used.add(order.id)
+                return order
+        finally:
+            candidates.extend(reversed(passed_over))
         if pool != "eur":
             return self._take("eur", accept)
         raise RuntimeError("ran out of open orders: generate more orders per posting")
