@@ -192,13 +192,17 @@ class CaseBuilder:
         mention = Mention(written.key, written.kind, order.id)
         return (written.text, mention), f"ref_{field_name}_{written.kind}"
 
-    def _stale_reference(self, order: OrderRecord) -> tuple[Piece, str]:
+    def _stale_reference(self, order: OrderRecord, paid: int) -> tuple[Piece, str]:
         """The number of another order of the same customer: copied from an old confirmation,
-        or the customer's other, older open order. Only the amount says which order is paid."""
+        or the customer's other, older open order. Only the amount says which order is paid,
+        so the other open order is named only where the amount is exactly this order's and not
+        the other's (otherwise nothing could ever tell, and the truth would be arbitrary)."""
         others = [  # an order the customer already had when ordering this one
-            o for o in self.world.by_customer[order.customer.cid] if o.created < order.created
+            o
+            for o in self.world.by_customer[order.customer.cid]
+            if o.created < order.created and o.open != order.open
         ]
-        if others and self.rng.random() < 0.5:
+        if others and paid == order.open and self.rng.random() < 0.5:
             other = min(others, key=lambda o: o.id)
             digits, prefix, tag = other.digits, other.prefix, "stale_reference_open"
         else:  # an order paid long ago: its number is no longer among the open ones
@@ -248,7 +252,7 @@ class CaseBuilder:
             pieces.append(tail)
         return pieces
 
-    def _order_text(self, order: OrderRecord, tags: list[str]) -> list[Piece]:
+    def _order_text(self, order: OrderRecord, tags: list[str], paid: int) -> list[Piece]:
         """What a payer writes for one order: a reference in some sentence, or nothing usable."""
         rng = self.rng
         values = self._values(order)
@@ -268,7 +272,7 @@ class CaseBuilder:
             self.noise.no_reference + self.noise.customer_number_only + self.noise.stale_reference
         )
         if stale:
-            reference, tag = self._stale_reference(order)
+            reference, tag = self._stale_reference(order, paid)
         else:
             reference, tag = self._reference(order)
         tags.append(tag)
@@ -342,7 +346,7 @@ class CaseBuilder:
     def exact(self) -> list[PostingRecord]:
         order = self._take("any")
         tags: list[str] = []
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=order.open)
         payer = self._payer(order.customer)
         booking = self._booking(order)
         truth = [(order.id, order.open)]
@@ -370,7 +374,7 @@ class CaseBuilder:
         booking = min(booking, latest)
         payer = self._payer(order.customer)
         tags: list[str] = []
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=first)
         one = self._posting(
             "partial",
             order,
@@ -441,7 +445,7 @@ class CaseBuilder:
         rounded = -(-open_ // 1000) * 1000
         extra = rng.choice([rounded - open_ if rounded > open_ else 1000, 490, 500, 100])
         tags: list[str] = []
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=open_ + extra)
         payer = self._payer(order.customer)
         truth = [(order.id, open_)]
         return [
@@ -484,7 +488,7 @@ class CaseBuilder:
         if rng.random() < 0.2:  # payers round the discount their own way
             paid += rng.choice((-1, 1))
             tags.append("skonto_rounding")
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=paid)
         if rng.random() < 0.4:
             pieces.append(rng.choice(("abzgl. Skonto", f"abzgl. {order.skonto_percent}% Skonto")))
         payer = self._payer(order.customer)
@@ -507,7 +511,7 @@ class CaseBuilder:
 
     def _as_exact(self, order: OrderRecord, case: str) -> list[PostingRecord]:
         tags: list[str] = ["fallback_exact"]
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=order.open)
         payer = self._payer(order.customer)
         truth = [(order.id, order.open)]
         return [
@@ -772,7 +776,7 @@ class CaseBuilder:
         order = self._take("any", lambda o: o.created.date() <= latest)
         booking = min(self._booking(order, latest=latest), latest)
         tags: list[str] = []
-        pieces = self._order_text(order, tags)
+        pieces = self._order_text(order, tags, paid=order.open)
         payer = self._payer(order.customer)
         first = self._posting(
             "duplicate",
