@@ -24,6 +24,7 @@ from evaluation import report
 from evaluation.metrics import Evaluation, Tally, evaluate, is_harmful
 from evaluation.runner import load, run_batch, run_incremental
 from generate import add_arguments, config_from, ensure
+from paymatch import MatchConfig
 
 MODES = {"batch": run_batch, "incremental": run_incremental}
 
@@ -84,9 +85,13 @@ def main() -> int:
     parser.add_argument("--tags", action="store_true", help="also break down by noise tag")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument(
+        "--config", type=Path, help="matcher configuration (TOML, see docs) instead of defaults"
+    )
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     modes = list(MODES) if args.mode == "both" else [args.mode]
+    config = MatchConfig.from_toml(args.config) if args.config else None
 
     results: dict[str, list[Evaluation]] = {mode: [] for mode in modes}
     figures: dict[str, Any] = {"orders": args.orders, "postings": args.postings, "seeds": seeds}
@@ -97,7 +102,7 @@ def main() -> int:
         orders = {o.id: o for o in data.orders}
         for mode in modes:
             started = time.perf_counter()
-            run = MODES[mode](data)
+            run = MODES[mode](data, config)
             elapsed = time.perf_counter() - started
             by_id = {d.posting_id: d for d in run.decisions}
             evaluation = evaluate(run.outcomes(), data.truths)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from paymatch import Matcher
+from paymatch import MatchConfig, Matcher
 from paymatch.interchange import read_orders, read_postings
 
 from .metrics import Outcome, Truth
@@ -84,8 +84,8 @@ class Run:
         return found + [Outcome(posting_id, CRASHED) for posting_id in sorted(self.crashes)]
 
 
-def run_incremental(data: Loaded) -> Run:
-    index = Matcher().index(data.orders, history=data.history)
+def run_incremental(data: Loaded, config: MatchConfig | None = None) -> Run:
+    index = Matcher(config).index(data.orders, history=data.history)
     decisions, crashes = [], {}
     for posting in arrival_order(data.postings):
         try:
@@ -95,14 +95,15 @@ def run_incremental(data: Loaded) -> Run:
     return Run(decisions, crashes)
 
 
-def run_batch(data: Loaded) -> Run:
+def run_batch(data: Loaded, config: MatchConfig | None = None) -> Run:
     """One batch call. Should the matcher crash on some postings, they are found one by one
     (incremental form), reported, and the batch is run again without them."""
     try:
-        return Run(list(Matcher().match(data.postings, data.orders, history=data.history)), {})
+        decisions = Matcher(config).match(data.postings, data.orders, history=data.history)
+        return Run(list(decisions), {})
     except Exception:
-        crashes = run_incremental(data).crashes
+        crashes = run_incremental(data, config).crashes
         if not crashes:
             raise
     rest = [posting for posting in data.postings if posting.id not in crashes]
-    return Run(list(Matcher().match(rest, data.orders, history=data.history)), crashes)
+    return Run(list(Matcher(config).match(rest, data.orders, history=data.history)), crashes)

@@ -32,7 +32,10 @@ def _script(name: str, *args: str, data: Path) -> subprocess.CompletedProcess[st
 
 def test_accuracy_script_reports_both_forms(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
+    config = tmp_path / "paymatch.toml"
+    config.write_text("[match.decision]\nassign_threshold = 0.999\n", encoding="utf-8")
     args = ("--orders", "1500", "--postings", "300", "--seeds", "3", "--json", str(out))
+    args += ("--config", str(config))
     done = _script("accuracy.py", *args, "--show-errors", "3", "--tags", data=tmp_path / "d")
     assert done.returncode == 0, done.stderr
     assert "| exact |" in done.stdout
