@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -139,10 +139,11 @@ def accounts_from_config(entries: Iterable[Any], *, where: str = "config") -> li
         data = entry if isinstance(entry, dict) else _as_dict(entry)
         try:
             accounts.append(PayeeAccount.model_validate(data))
-        except ValueError as error:
-            message = str(error).splitlines()
-            detail = message[-1].strip() if message else str(error)
-            raise ConfigError(detail, where=where, field=f"accounts[{number}]") from None
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join([f"accounts[{number}]", *(str(part) for part in first["loc"])])
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(message, where=where, field=field) from None
     return accounts
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -313,6 +313,7 @@ class Composer:
         state: str | None = None,
         created_at: datetime | None = None,
         connector: str | None = None,
+        language: str | None = None,
     ) -> Notification:
         """A notice to the merchant. ``data`` are the notice's facts (``amount``, ``currency``,
         ``error``, ``attempts``, ...), available to the template as ``details``."""
@@ -335,7 +336,7 @@ class Composer:
         }
         rendered = self.templates(settings).render(
             [notice, "merchant_notice"],
-            language=settings.notice_language,
+            language=language or settings.notice_language,
             fallback=settings.default_language,
             country=None,
             context=context,
@@ -382,6 +383,80 @@ class Composer:
         return self.merchant_notice(
             notice, id=id, order=order, data=data, created_at=created_at, connector=connector
         )
+
+
+SAMPLE_DATA: dict[str, Any] = {
+    "amount": Decimal("12.50"),
+    "currency": "EUR",
+    "state": "open",
+    "target": "paid",
+    "error": "550 mailbox unavailable",
+    "attempts": 3,
+    "days": 14,
+    "posting_id": "p-1",
+    "booking_date": "2026-11-02",
+    "counterparty_name": "Kim Meier",
+    "remittance": "Bestellung 10023",
+    "failed_kind": "payment_information",
+    "recipient": "kim.meier@example.org",
+    "order_id": "o-sample",
+}
+
+
+def check_templates(composer: Composer, *, now: datetime) -> list[str]:
+    """Render every kind in every language the templates offer, for every source's settings,
+    with a sample order; returns what was checked. Raises :class:`TemplateError` (or
+    :class:`Undeliverable` when no account serves a sample EUR order) naming the first problem.
+
+    Run it at start-up, so a broken override is found before a customer would get it."""
+    checked: list[str] = []
+    settings_by_source = {None: composer.config.defaults, **composer.config.sources}
+    for source, settings in settings_by_source.items():
+        templates = composer.templates(settings)
+        for language in sorted(templates.languages()):
+            order = _sample_order(source or "default", language, composer.accounts)
+            effects: list[SendPaymentInformation | SendReminder] = [
+                SendPaymentInformation(
+                    reason=reason,
+                    currency="EUR",
+                    open_amount=Decimal("49.90"),
+                    previous_amount=Decimal("39.90")
+                    if reason is PaymentInfoReason.AMOUNT_CHANGED
+                    else None,
+                )
+                for reason in PaymentInfoReason
+            ]
+            effects += [
+                SendReminder(level=level, currency="EUR", open_amount=Decimal("49.90"), fee=None)
+                for level in range(1, 6)
+            ]
+            for effect in effects:
+                message = composer.customer_message(effect, order, id="check", now=now)
+                checked.append(f"{source or '*'}:{language}:{message.kind}")
+            for notice in MERCHANT_NOTICES:
+                composer.merchant_notice(
+                    notice, id="check", order=order, data=SAMPLE_DATA, language=language
+                )
+                checked.append(f"{source or '*'}:{language}:{notice}")
+    return checked
+
+
+def _sample_order(source: str, language: str, accounts: Sequence[PayeeAccount]) -> Order:
+    eur = [a for a in accounts if a.currency == "EUR"]
+    country = eur[0].countries[0] if eur and eur[0].countries else "DE"
+    return Order(
+        id="o-sample",
+        source=source,
+        number="10023",
+        currency="EUR",
+        amount=Decimal("49.90"),
+        email="kim.meier@example.org",
+        customer_name="Kim Meier",
+        language=language,
+        country=country,
+        payment_code=PaymentCode.INVOICE,
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
 
 
 def _decimal(value: Any) -> Decimal | None:
