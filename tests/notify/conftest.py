@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from notify_helpers import ACCOUNTS, POLICY, notify_config  # noqa: E402
+from notify_helpers import ACCOUNTS, POLICY, notify_config
 
-from paymatch.core.policy import PolicyConfig, parse_policy_config  # noqa: E402
-from paymatch.notify.compose import Composer  # noqa: E402
+from paymatch.core.policy import PolicyConfig, parse_policy_config
+from paymatch.notify.compose import Composer
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paymatch.core.models import Order
-from paymatch.core.policy import PolicyConfig, parse_policy_config
 from paymatch.notify.accounts import PayeeAccount
-from paymatch.notify.compose import Composer
 from paymatch.notify.config import NotifyConfig
 from paymatch.rules import payment_reference
 

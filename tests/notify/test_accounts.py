@@ -59,7 +59,8 @@ def test_config_entries_are_validated_with_their_position() -> None:
     accounts = accounts_from_config(
         [{"iban": "de89 3704 0044 0532 0130 00", "bic": "cobadeffxxx", "first_import": "match"}]
     )
-    assert accounts[0].iban == IBANS[0] and accounts[0].bic == "COBADEFFXXX"
+    assert accounts[0].iban == IBANS[0]
+    assert accounts[0].bic == "COBADEFFXXX"
     assert accounts[0].iban_formatted == "DE89 3704 0044 0532 0130 00"
     with pytest.raises(ConfigError) as raised:
         accounts_from_config([{"iban": IBANS[0]}, {"iban": "DE00370400440532013000"}])
@@ -105,6 +106,7 @@ def test_choice_serves_the_order_and_is_most_specific(
     assert chosen.currency == currency
     assert not chosen.sources or source in chosen.sources
     assert not chosen.countries or country in chosen.countries
+
     # nothing serving is more specific, and of equally specific ones the first listed wins
     def rank(a: PayeeAccount) -> tuple[int, int]:
         return (bool(a.countries), bool(a.sources))

@@ -22,7 +22,8 @@ def test_reference_prefers_paymatch_reference_then_invoice_then_order_number() -
     own = payment_reference.generate(7)
     order = make_order(payment_reference=own, invoice_number="RE-2026-5")
     ref = choose_reference(order, ReferenceChoice.PAYMENT_REFERENCE)
-    assert ref.compact == own and ref.text == payment_reference.format(own)
+    assert ref.compact == own
+    assert ref.text == payment_reference.format(own)
     assert ref.rf == creditor_reference.from_payment_reference(own)
     assert creditor_reference.is_valid(ref.rf)
     assert choose_reference(order, ReferenceChoice.INVOICE_NUMBER).compact == "RE-2026-5"
@@ -30,7 +31,9 @@ def test_reference_prefers_paymatch_reference_then_invoice_then_order_number() -
     plain = make_order(payment_reference=None)
     fallback = choose_reference(plain, ReferenceChoice.PAYMENT_REFERENCE)
     assert (fallback.kind, fallback.compact, fallback.rf) == ("order_number", "10023", None)
-    rf = choose_reference(make_order(payment_reference="RF18 5390 0754 7034"), ReferenceChoice.PAYMENT_REFERENCE)
+    rf = choose_reference(
+        make_order(payment_reference="RF18 5390 0754 7034"), ReferenceChoice.PAYMENT_REFERENCE
+    )
     assert (rf.kind, rf.rf) == ("creditor_reference", "RF18539007547034")
 
 
@@ -55,17 +58,32 @@ def test_instructions_pick_account_payee_and_qr() -> None:
     settings = notify_config().for_source("shop")
     austrian = make_order(country="AT")
     at = payment_instructions(
-        austrian, amount=Decimal("49.90"), accounts=ACCOUNTS, settings=settings, policy=None, now=NOW
+        austrian,
+        amount=Decimal("49.90"),
+        accounts=ACCOUNTS,
+        settings=settings,
+        policy=None,
+        now=NOW,
     )
-    assert at.account.iban.startswith("AT") and at.payee == "Beispiel AT GmbH"
-    assert at.qr is not None and "\nAT611904300234573201\n" in at.qr.payload
+    assert at.account.iban.startswith("AT")
+    assert at.payee == "Beispiel AT GmbH"
+    assert at.qr is not None
+    assert "\nAT611904300234573201\n" in at.qr.payload
     german = payment_instructions(
-        make_order(), amount=Decimal("49.90"), accounts=ACCOUNTS, settings=settings, policy=None, now=NOW
+        make_order(),
+        amount=Decimal("49.90"),
+        accounts=ACCOUNTS,
+        settings=settings,
+        policy=None,
+        now=NOW,
     )
-    assert german.payee == "Beispiel GmbH" and german.account.bic == "COBADEFFXXX"
+    assert german.payee == "Beispiel GmbH"
+    assert german.account.bic == "COBADEFFXXX"
     assert german.qr is not None
     lines = german.qr.payload.split("\n")
-    assert lines[1] == "001" and lines[7] == "EUR49.90" and lines[9] == german.reference.rf
+    assert lines[1] == "001"
+    assert lines[7] == "EUR49.90"
+    assert lines[9] == german.reference.rf
 
 
 def test_no_qr_for_other_currencies_and_text_remittance_setting() -> None:
@@ -74,11 +92,20 @@ def test_no_qr_for_other_currencies_and_text_remittance_setting() -> None:
     chf = payment_instructions(
         swiss, amount=Decimal("49.90"), accounts=ACCOUNTS, settings=settings, policy=None, now=NOW
     )
-    assert chf.qr is None and chf.qr_problem is not None and "CHF" in chf.qr_problem
+    assert chf.qr is None
+    assert chf.qr_problem is not None
+    assert "CHF" in chf.qr_problem
     text_settings = notify_config(qr_remittance="text", qr_version="002").for_source("shop")
     text = payment_instructions(
-        make_order(), amount=Decimal("1.00"), accounts=ACCOUNTS, settings=text_settings, policy=None, now=NOW
+        make_order(),
+        amount=Decimal("1.00"),
+        accounts=ACCOUNTS,
+        settings=text_settings,
+        policy=None,
+        now=NOW,
     )
     assert text.qr is not None
     lines = text.qr.payload.split("\n")
-    assert lines[1] == "002" and lines[9] == "" and lines[10] == text.reference.compact
+    assert lines[1] == "002"
+    assert lines[9] == ""
+    assert lines[10] == text.reference.compact

@@ -24,9 +24,14 @@ from paymatch.notify.compose import (
 from paymatch.notify.templates import TemplateError, TemplateSet, language_code, locale_for
 
 
-def info(reason: PaymentInfoReason = PaymentInfoReason.NEW_ORDER, **kw: object) -> SendPaymentInformation:
+def info(
+    reason: PaymentInfoReason = PaymentInfoReason.NEW_ORDER, **kw: object
+) -> SendPaymentInformation:
     return SendPaymentInformation(
-        reason=reason, currency="EUR", open_amount=kw.pop("open_amount", "49.90"), **kw  # type: ignore[arg-type]
+        reason=reason,
+        currency="EUR",
+        open_amount=kw.pop("open_amount", "49.90"),
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -40,12 +45,14 @@ def test_payment_information_in_both_languages(
     message = composer.customer_message(
         info(reason, previous_amount=previous), order, id="n1", now=NOW
     )
-    assert message.language == language and message.recipient == order.email
+    assert message.language == language
+    assert message.recipient == order.email
     assert "10023" in message.subject
     ref = order.payment_reference
     assert ref is not None
     for part in (message.text, message.html or ""):
-        assert "DE89 3704 0044 0532 0130 00" in part and "COBADEFFXXX" in part
+        assert "DE89 3704 0044 0532 0130 00" in part
+        assert "COBADEFFXXX" in part
         assert "49,90" in part  # German number format (DE locale in both languages)
         assert f"{ref[:2]}-{ref[2:6]}-{ref[6:]}" in part
         if previous:
@@ -53,7 +60,8 @@ def test_payment_information_in_both_languages(
     assert f'src="cid:{QR_CONTENT_ID}"' in (message.html or "")
     inline = [a for a in message.attachments if a.inline]
     attached = [a for a in message.attachments if not a.inline]
-    assert len(inline) == len(attached) == 1 and inline[0].data == attached[0].data
+    assert len(inline) == len(attached) == 1
+    assert inline[0].data == attached[0].data
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(inline[0].data)))
     assert decoded[0].text.split("\n")[7] == "EUR49.90"
 
@@ -96,7 +104,8 @@ def test_reminders_show_fees_per_level_and_announce_collection(
         fees = sum((reminders.fee(n, "EUR") or Decimal(0) for n in range(1, level + 1)), Decimal(0))
         due = Decimal("49.90") + fees
         assert f"{due:.2f}".replace(".", ",") in message.text
-        assert "Skonto" not in message.text and "discount" not in message.text  # not in reminders
+        assert "Skonto" not in message.text
+        assert "discount" not in message.text
         last = level == reminders.levels
         announced = ("Inkasso" in message.text) or ("debt collection" in message.text)
         assert announced == last  # collection mode is manual in the test policy
@@ -119,9 +128,12 @@ def test_language_fallback_and_locale_formatting(policies: PolicyConfig) -> None
     austrian = composer.customer_message(
         info(), make_order(language="de_AT", country="AT"), id="n", now=NOW
     )
-    assert austrian.language == "de" and "€\u00a049,90" in austrian.text
-    assert str(locale_for("de", "CH")) == "de_CH" and str(locale_for("de", "XX")) == "de"
-    assert language_code("DE-de") == "de" and language_code("??") is None
+    assert austrian.language == "de"
+    assert "€\u00a049,90" in austrian.text
+    assert str(locale_for("de", "CH")) == "de_CH"
+    assert str(locale_for("de", "XX")) == "de"
+    assert language_code("DE-de") == "de"
+    assert language_code("??") is None
 
 
 def test_override_one_file_keeps_the_rest_built_in(tmp_path: Path, policies: PolicyConfig) -> None:
@@ -129,7 +141,9 @@ def test_override_one_file_keeps_the_rest_built_in(tmp_path: Path, policies: Pol
     (tmp_path / "de" / "payment_information.subject.txt").write_text(
         "Ihre Bestellung {{ order_number }} bei {{ shop_name }}\n", encoding="utf-8"
     )
-    (tmp_path / "de" / "_signature.txt").write_text("Ihr Team vom {{ shop_name }}\n", encoding="utf-8")
+    (tmp_path / "de" / "_signature.txt").write_text(
+        "Ihr Team vom {{ shop_name }}\n", encoding="utf-8"
+    )
     (tmp_path / "fr").mkdir()
     for part, body in {
         "payment_information.subject.txt": "Commande {{ order_number }}",
@@ -139,25 +153,35 @@ def test_override_one_file_keeps_the_rest_built_in(tmp_path: Path, policies: Pol
     composer = Composer(notify_config(templates=str(tmp_path)), ACCOUNTS, policies)
     german = composer.customer_message(info(), make_order(), id="n", now=NOW)
     assert german.subject == "Ihre Bestellung 10023 bei Beispiel Shop"
-    assert "Ihr Team vom Beispiel Shop" in german.text and "Verwendungszweck" in german.text
-    assert german.html is not None and "Verwendungszweck" in german.html  # built-in HTML
-    french = composer.customer_message(info(), make_order(language="fr", country="FR"), id="n", now=NOW)
-    assert french.language == "fr" and french.text == "Montant : 49,90\u00a0€\n"
+    assert "Ihr Team vom Beispiel Shop" in german.text
+    assert "Verwendungszweck" in german.text
+    assert german.html is not None
+    assert "Verwendungszweck" in german.html
+    french = composer.customer_message(
+        info(), make_order(language="fr", country="FR"), id="n", now=NOW
+    )
+    assert french.language == "fr"
+    assert french.text == "Montant : 49,90\u00a0€\n"
     assert french.html is None  # the override has no HTML part: text only
     reminder = composer.customer_message(
-        SendReminder(level=1, currency="EUR", open_amount="49.90"), make_order(language="fr"), id="r", now=NOW
+        SendReminder(level=1, currency="EUR", open_amount="49.90"),
+        make_order(language="fr"),
+        id="r",
+        now=NOW,
     )
     assert reminder.language == "de"  # no French reminder: the default language
 
 
 def test_broken_override_is_found_by_the_check(tmp_path: Path, policies: PolicyConfig) -> None:
     (tmp_path / "en").mkdir()
-    (tmp_path / "en" / "overpayment.txt").write_text("Surplus {{ amout|money }}\n", encoding="utf-8")
+    (tmp_path / "en" / "overpayment.txt").write_text(
+        "Surplus {{ amout|money }}\n", encoding="utf-8"
+    )
     composer = Composer(notify_config(templates=str(tmp_path)), ACCOUNTS, policies)
     with pytest.raises(TemplateError, match="amout"):
         check_templates(composer, now=NOW)
     (tmp_path / "en" / "overpayment.txt").write_text("{% if %}\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="overpayment.txt, line 1"):
+    with pytest.raises(TemplateError, match=r"overpayment\.txt, line 1"):
         composer.merchant_notice("overpayment", id="n", order=make_order(), language="en")
     with pytest.raises(ConfigError):
         TemplateSet(tmp_path / "missing")
@@ -174,7 +198,9 @@ def test_every_merchant_notice_renders(composer: Composer, notice: str, language
     message = composer.merchant_notice(
         notice, id="m", order=make_order(), data=SAMPLE_DATA, language=language
     )
-    assert message.audience == "merchant" and message.recipient == "owner@shop.example"
-    assert message.subject and "\n" not in message.subject
+    assert message.audience == "merchant"
+    assert message.recipient == "owner@shop.example"
+    assert message.subject
+    assert "\n" not in message.subject
     assert "10023" in message.text
     assert message.text.count("\n\n\n") == 0

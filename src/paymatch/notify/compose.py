@@ -223,6 +223,26 @@ class Composer:
             level=level,
         )
 
+    def message_for_effect(
+        self,
+        effect: SendPaymentInformation | SendReminder,
+        order: Order,
+        *,
+        state: OrderState | str,
+        id: str,
+        now: datetime,
+        created_at: datetime | None = None,
+        connector: str | None = None,
+    ) -> Notification | None:
+        """:meth:`customer_message`, or ``None`` when :func:`obsolete_reason` says the message
+        is no longer due for the order in ``state`` (its state now, at delivery)."""
+        policy = self.policies.for_source(order.source)
+        if obsolete_reason(effect, state=state, payment_code=order.payment_code, policy=policy):
+            return None
+        return self.customer_message(
+            effect, order, id=id, now=now, created_at=created_at, connector=connector
+        )
+
     def _instructions(
         self,
         order: Order,
@@ -410,7 +430,10 @@ def check_templates(composer: Composer, *, now: datetime) -> list[str]:
 
     Run it at start-up, so a broken override is found before a customer would get it."""
     checked: list[str] = []
-    settings_by_source = {None: composer.config.defaults, **composer.config.sources}
+    settings_by_source: dict[str | None, MessageSettings] = {
+        None: composer.config.defaults,
+        **composer.config.sources,
+    }
     for source, settings in settings_by_source.items():
         templates = composer.templates(settings)
         for language in sorted(templates.languages()):

@@ -26,6 +26,7 @@ from enum import StrEnum
 import attrs
 
 from paymatch.core.notifications import Notification
+from paymatch.notify.compose import Composer, ExtraNotice
 from paymatch.notify.config import NotifyConfig
 from paymatch.notify.mime import MessageError, build_email
 from paymatch.notify.senders import (
@@ -137,3 +138,35 @@ class Deliverer:
             message = f"{failure} (gave up after {attempt} attempts)"
             return DeliveryResult(Outcome.FAILED, channel, error=message)
         return DeliveryResult(Outcome.RETRY, channel, error=str(failure), retry_at=now + wait)
+
+
+def failure_notice(
+    composer: Composer,
+    failed: Notification,
+    result: DeliveryResult,
+    *,
+    attempts: int,
+    id: str,
+    created_at: datetime | None = None,
+) -> Notification | None:
+    """The ``delivery_failed`` notice that tells the merchant about ``failed`` (``None`` when the
+    failed message is itself a ``delivery_failed`` notice: that would loop)."""
+    if failed.kind == ExtraNotice.DELIVERY_FAILED:
+        return None
+    return composer.merchant_notice(
+        ExtraNotice.DELIVERY_FAILED.value,
+        id=id,
+        order=None,
+        source=failed.source,
+        data={
+            "failed_kind": failed.kind,
+            "failed_id": failed.id,
+            "recipient": failed.recipient,
+            "error": result.error,
+            "attempts": attempts,
+            "order_id": failed.order_id,
+            "subject": failed.subject,
+        },
+        created_at=created_at,
+        connector=failed.connector,
+    )

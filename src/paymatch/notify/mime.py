@@ -3,12 +3,15 @@
 Structure (RFC 2046/2387)::
 
     multipart/mixed
-      multipart/related
-        multipart/alternative
-          text/plain
+      multipart/alternative
+        text/plain
+        multipart/related
           text/html              (refers to the inline image as cid:girocode)
-        image/png                (inline, Content-ID <girocode>)
+          image/png              (inline, Content-ID <girocode>)
       image/png                  (attachment girocode.png, for printing or another device)
+
+(the inline image belongs to the HTML alternative only, so a text-only reader shows no stray
+image part; the attachment is there for everyone).
 
 A message without HTML is a single text/plain part (plus attachments). Headers: a stable
 ``Message-ID`` (the same on every attempt), ``Auto-Submitted: auto-generated`` (RFC 3834, so
@@ -56,8 +59,6 @@ def build_email(
     if notification.message_id:
         message["Message-ID"] = notification.message_id
     message["Auto-Submitted"] = "auto-generated"
-    if notification.language:
-        message["Content-Language"] = notification.language
     message["X-Paymatch-Notification"] = f"{notification.id}; kind={notification.kind}"
     message.set_content(notification.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     inline = [a for a in notification.attachments if a.inline]
@@ -86,6 +87,8 @@ def build_email(
         message.add_attachment(
             attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
+    if notification.language:  # after the body: set_content drops Content-* headers
+        message["Content-Language"] = notification.language
     return message
 
 
