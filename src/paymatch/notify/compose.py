@@ -430,10 +430,8 @@ def check_templates(composer: Composer, *, now: datetime) -> list[str]:
 
     Run it at start-up, so a broken override is found before a customer would get it."""
     checked: list[str] = []
-    settings_by_source: dict[str | None, MessageSettings] = {
-        None: composer.config.defaults,
-        **composer.config.sources,
-    }
+    settings_by_source: dict[str | None, MessageSettings] = {None: composer.config.defaults}
+    settings_by_source.update(composer.config.sources)
     for source, settings in settings_by_source.items():
         templates = composer.templates(settings)
         for language in sorted(templates.languages()):
