@@ -191,7 +191,7 @@ class Composer:
         )
         attachments: tuple[Attachment, ...] = ()
         if instructions.qr is not None:
-            png = instructions.qr.png()
+            png = instructions.qr.png(scale=6)
             attachments = (
                 Attachment(
                     filename="girocode.png",

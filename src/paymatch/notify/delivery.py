@@ -62,6 +62,8 @@ class DeliveryResult:
 
 
 HookCall = Callable[[Notification, int], "str | None"]
+HandedOver = Callable[[str, str], None]
+"""``(channel, receipt)``: called once the message is accepted."""
 
 
 def plugin_hook(notification: Notification, attempt: int) -> str | None:
@@ -99,13 +101,17 @@ class Deliverer:
         attempt: int,
         now: datetime,
         first_attempt_at: datetime | None = None,
+        handed_over: HandedOver | None = None,
     ) -> DeliveryResult:
         """Try once. ``attempt`` counts from 1; ``first_attempt_at`` (default ``now``) starts
-        the ``give_up_after`` clock."""
+        the ``give_up_after`` clock. ``handed_over(channel, receipt)`` is called the moment the
+        hook or the sender has accepted the message (see :mod:`paymatch.notify.handover`)."""
         try:
             if self.hook is not None:
                 receipt = self.hook(notification, attempt)
                 if receipt is not None:
+                    if handed_over is not None:
+                        handed_over("hook", receipt)
                     return DeliveryResult(Outcome.DELIVERED, "hook", receipt)
             if self.sender is None:
                 return DeliveryResult(Outcome.RECORDED)
@@ -121,8 +127,12 @@ class Deliverer:
                 if notification.audience == "merchant" and not settings.merchant:
                     return DeliveryResult(Outcome.RECORDED, error=str(error))
                 raise PermanentDeliveryError(str(error)) from None
-            receipt = self.sender.send(message)
-            return DeliveryResult(Outcome.DELIVERED, self.sender.name, receipt)
+            name = self.sender.name
+            receipt = self.sender.send(
+                message,
+                accepted=None if handed_over is None else lambda text: handed_over(name, text),
+            )
+            return DeliveryResult(Outcome.DELIVERED, name, receipt)
         except Exception as error:  # the hook may raise anything: a failed attempt
             failure = classify(error)
         return self._failed(failure, attempt=attempt, now=now, since=first_attempt_at or now)

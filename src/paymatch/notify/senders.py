@@ -21,6 +21,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
@@ -51,12 +52,18 @@ class PermanentDeliveryError(DeliveryError):
     permanent = True
 
 
+Accepted = Callable[[str], None]
+"""Called with the receipt the moment the message is accepted, before the sender tidies up
+(closes the connection): where the caller records the hand-over, so the window between the
+server's acceptance and that record holds no further network round trip."""
+
+
 class Sender(Protocol):
     """Hands one e-mail over; returns a receipt or raises :class:`DeliveryError`."""
 
     name: str
 
-    def send(self, message: EmailMessage) -> str: ...
+    def send(self, message: EmailMessage, *, accepted: Accepted | None = None) -> str: ...
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:
@@ -149,7 +156,7 @@ class SmtpSender:
                 raise
         return smtp
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, *, accepted: Accepted | None = None) -> str:
         from_addr, to_addrs = envelope(message)
         try:
             smtp = self._connect()
@@ -160,15 +167,19 @@ class SmtpSender:
                 smtp.login(self.settings.username, self.password or "")
             refused = smtp.send_message(message, from_addr=from_addr, to_addrs=to_addrs)
         except Exception as error:
+            smtp.close()
             raise classify(error) from error
+        receipt = f"accepted by {self.settings.host}:{self.settings.effective_port}"
+        if refused:
+            receipt += f" (refused: {', '.join(sorted(refused))})"
+        try:
+            if accepted is not None:
+                accepted(receipt)
         finally:
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
                 smtp.close()
-        receipt = f"accepted by {self.settings.host}:{self.settings.effective_port}"
-        if refused:
-            receipt += f" (refused: {', '.join(sorted(refused))})"
         return receipt
 
 
@@ -183,7 +194,7 @@ class FileSender:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, *, accepted: Accepted | None = None) -> str:
         ident = str(message.get("Message-ID") or "").strip("<> ")
         if not ident:
             raise PermanentDeliveryError("a message for the file sender needs a Message-ID")
@@ -212,4 +223,7 @@ class FileSender:
         finally:
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
-        return f"written to {path}"
+        receipt = f"written to {path}"
+        if accepted is not None:
+            accepted(receipt)
+        return receipt
