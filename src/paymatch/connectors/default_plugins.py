@@ -23,7 +23,10 @@ BANK_FORMAT_MODULES: tuple[str, ...] = (
 )
 """Modules with ``FORMAT``, ``sniff``, ``iter_records`` and ``read`` (see ``bank-shape``)."""
 
-ORDER_SOURCES: tuple[str, ...] = ()
+ORDER_SOURCES: tuple[str, ...] = (
+    "paymatch.connectors.memory:MemorySource",
+    "paymatch.connectors.files:FileSource",
+)
 """``"module:Class"`` of the built-in order sources (in-memory and file-based, from the store
 work), e.g. ``"paymatch.connectors.files:FileOrderSource"``."""
 
