@@ -59,8 +59,12 @@ def settings(smtp: SmtpServer, **notify: Any) -> dict[str, Any]:
         "notify": table,
         "policy": {
             "invoice": {
-                "reminders": {"first_after_days": 5, "interval_days": 7, "levels": 2,
-                              "fees": {"EUR": ["0", "2.50"]}},
+                "reminders": {
+                    "first_after_days": 5,
+                    "interval_days": 7,
+                    "levels": 2,
+                    "fees": {"EUR": ["0", "2.50"]},
+                },
             }
         },
     }
@@ -129,7 +133,8 @@ def test_payment_information_carries_the_issued_reference_that_the_matcher_finds
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     stored = reconciler.order("o-10023", source="shop").order
     reference = stored.payment_reference
-    assert reference is not None and payment_reference.is_valid(reference)
+    assert reference is not None
+    assert payment_reference.is_valid(reference)
     assert payment_reference.format(reference) in text
     (record,) = reconciler.notifications()
     assert record.status == "delivered"
@@ -186,9 +191,11 @@ def test_reminders_with_fees_then_none_once_paid(
     mails = received_by(smtp, "customer10025@example.org")
     subjects = [m["Subject"] for m in mails]
     assert len(mails) == 3, subjects  # payment information, reminder, 1. Mahnung (levels = 2)
-    assert "Zahlungserinnerung" in subjects[1] and "Mahnung" in subjects[2]
+    assert "Zahlungserinnerung" in subjects[1]
+    assert "Mahnung" in subjects[2]
     letter = mails[2].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "2,50" in letter and "52,40" in letter
+    assert "2,50" in letter
+    assert "52,40" in letter
 
 
 def test_smtp_errors_retry_or_fail_and_the_merchant_is_told(
@@ -207,7 +214,8 @@ def test_smtp_errors_retry_or_fail_and_the_merchant_is_told(
     assert reconciler.tick().outbox == {}  # the retry waits 10 minutes
     (notice,) = received_by(smtp, "owner@shop.example")
     body = notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "no such user" in body and "customer2@example.org" in body
+    assert "no such user" in body
+    assert "customer2@example.org" in body
     smtp.handler.replies.clear()
     clock.advance(timedelta(minutes=6))  # past the 10-minute wait
     assert reconciler.tick().outbox.get("delivered") == 1
@@ -245,7 +253,8 @@ def test_the_hook_takes_its_connectors_customer_messages(
     reconciler.receive_order("shop", order("7"))
     reconciler.tick()
     assert [n.kind for n in mailer.taken] == ["payment_information"]
-    assert mailer.taken[0].attachments and mailer.taken[0].message_id
+    assert mailer.taken[0].attachments
+    assert mailer.taken[0].message_id
     assert smtp.received == []
     (record,) = reconciler.notifications()
     assert record.status == "delivered"
@@ -294,7 +303,6 @@ def test_preview_reads_the_order_from_the_store(
     )
     result = CliRunner().invoke(main, ["notify", "--preview", "10030", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert reference is not None and payment_reference.format(reference) in result.output
+    assert reference is not None
+    assert payment_reference.format(reference) in result.output
     assert smtp.received == []  # a preview sends nothing
-
-
