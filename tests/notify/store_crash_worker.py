@@ -63,7 +63,9 @@ def main() -> None:
     url, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     config = config_from_dict(
         {
-            "sources": {"shop": {"connector": "memory", "push": True}},
+            "sources": {
+                "shop": {"connector": "memory", "push": True, "send_payment_information": True}
+            },
             "accounts": [{"iban": ACCOUNT, "bic": "COBADEFFXXX", "holder": "Beispiel GmbH"}],
             "schedules": {"claim_lease": "30s"},
             "notify": {

@@ -52,7 +52,7 @@ def settings(smtp: SmtpServer, **notify: Any) -> dict[str, Any]:
     }
     table.update(notify)
     return {
-        "sources": {"shop": {"connector": "memory"}},
+        "sources": {"shop": {"connector": "memory", "send_payment_information": True}},
         "accounts": [
             {"iban": ACCOUNT, "bic": "COBADEFFXXX", "holder": "Beispiel GmbH", "sources": ["shop"]}
         ],
@@ -238,6 +238,31 @@ class ShopMailer:
             return None
         self.taken.append(notification)
         return "shop mailer"
+
+
+def test_no_payment_information_where_the_shop_sends_its_own(
+    store_url: str, clock: FixedClock, smtp: SmtpServer
+) -> None:
+    data = settings(smtp)
+    data["sources"]["shop"]["send_payment_information"] = False
+    reconciler = Reconciler(
+        Store.open(store_url),
+        config=config_from_dict(data),
+        sources={"shop": MemorySource()},
+        clock=clock,
+        worker_id="test",
+    )
+    try:
+        reconciler.connect_source("shop")
+        clock.advance(timedelta(hours=2))
+        reconciler.receive_order("shop", order("9"))
+        reconciler.tick()
+        assert smtp.received == []
+        assert [(n.kind, n.status) for n in reconciler.notifications()] == [
+            ("payment_information", "obsolete")
+        ]
+    finally:
+        reconciler.close()
 
 
 def test_the_hook_takes_its_connectors_customer_messages(

@@ -1058,6 +1058,11 @@ def _default_messenger(reconciler: Reconciler) -> Messenger:
         reconciler.store,
         reconciler.config,
         connectors={name: source.connector for name, source in reconciler._source_configs.items()},
+        payment_information_sources=[
+            name
+            for name, source in reconciler._source_configs.items()
+            if source.send_payment_information
+        ],
         now=reconciler.clock.now(),
     )
 

@@ -20,7 +20,7 @@ The outbox worker then completes, reschedules or gives up the outbox item.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -117,12 +117,18 @@ class StoreMessenger:
         deliverer: Deliverer,
         *,
         connectors: Mapping[str, str] | None = None,
+        payment_information_sources: Collection[str] | None = None,
         retry_for: timedelta | None = None,
     ) -> None:
         self.store = store
         self.composer = composer
         self.deliverer = deliverer
         self.connectors = dict(connectors or {})
+        self.payment_information_sources = (
+            None if payment_information_sources is None else set(payment_information_sources)
+        )
+        """Sources for which paymatch sends payment information (``send_payment_information``);
+        ``None``: every source."""
         self.retry_for = retry_for
 
     @classmethod
@@ -132,6 +138,7 @@ class StoreMessenger:
         config: PaymatchConfig,
         *,
         connectors: Mapping[str, str] | None = None,
+        payment_information_sources: Collection[str] | None = None,
         deliverer: Deliverer | None = None,
         now: datetime,
     ) -> StoreMessenger:
@@ -152,6 +159,8 @@ class StoreMessenger:
             composer,
             deliverer or Deliverer.from_config(notify_config),
             connectors=connectors,
+            payment_information_sources=payment_information_sources,
+            retry_for=config.schedules.write_back_retry_for,
         )
 
     # the outbox worker's entry points -----------------------------------------------------
@@ -225,6 +234,11 @@ class StoreMessenger:
         if isinstance(effect, _CUSTOMER_EFFECTS):
             if order is None or state is None:
                 raise Undeliverable("a customer message without its order")
+            wanted = self.payment_information_sources
+            if isinstance(effect, SendPaymentInformation) and (
+                wanted is not None and source not in wanted
+            ):
+                return None  # the shop sends its own (send_payment_information = false)
             return self.composer.message_for_effect(
                 effect,
                 order,
