@@ -331,3 +331,15 @@ def test_preview_reads_the_order_from_the_store(
     assert reference is not None
     assert payment_reference.format(reference) in result.output
     assert smtp.received == []  # a preview sends nothing
+
+
+def test_the_documented_configuration_is_a_valid_paymatch_toml(tmp_path: Path) -> None:
+    from test_config import documented_example  # noqa: PLC0415
+
+    from paymatch.core.settings import load_config  # noqa: PLC0415
+
+    path = tmp_path / "paymatch.toml"
+    path.write_text(documented_example(), encoding="utf-8")
+    config = load_config(path)
+    assert config.accounts[0].holder == "Beispiel GmbH"
+    assert config.notify["templates"] == str(tmp_path / "mail-templates")
