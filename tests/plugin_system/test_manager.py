@@ -436,9 +436,7 @@ def test_built_in_bank_format_modules_are_registered_by_name(
         encoding="utf-8",
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(
-        default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_fmt", "pm_builtin_not_here_yet")
-    )
+    monkeypatch.setattr(default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_fmt",))
     monkeypatch.setattr(
         default_plugins, "ORDER_SOURCES", ("paymatch.testing.fakes:FakeOrderSource",)
     )
@@ -454,6 +452,12 @@ def test_built_in_bank_format_modules_are_registered_by_name(
         assert manager.order_source_class("fake") is FakeOrderSource
     finally:
         sys.modules.pop("pm_builtin_fmt", None)
+
+
+def test_a_missing_built_in_is_an_error_not_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_not_here",))
+    with pytest.raises(PluginError, match="pm_builtin_not_here"):
+        build_plugin_manager(entry_points=False, environ={}).bank_formats()
 
 
 def test_a_built_in_with_a_missing_dependency_is_an_error(
