@@ -119,6 +119,7 @@ class LedgerBatch:
         self.now = now
         self.moment = utc(now)
         self.orders: dict[int, dict[str, Any]] = {}
+        self.labels: dict[int, tuple[str, str, str | None]] = {}
         self.postings: dict[str, dict[str, Any]] = {}
         self.dirty_orders: set[int] = set()
         self.changed_content: set[int] = set()
@@ -141,6 +142,27 @@ class LedgerBatch:
             part = missing[start : start + _CHUNK]
             for row in self.conn.execute(select(orders).where(orders.c.id.in_(part))).mappings():
                 self.orders[row["id"]] = dict(row)
+
+    def load_labels(self, pks: Iterable[int]) -> None:
+        """Load what names an order to a person (source, order id, number): cheap, for
+        candidates that are shown but not changed."""
+        missing = sorted({pk for pk in pks if pk not in self.labels and pk not in self.orders})
+        columns = (orders.c.id, orders.c.source, orders.c.order_id, orders.c.number)
+        for start in range(0, len(missing), _CHUNK):
+            part = missing[start : start + _CHUNK]
+            for pk, source, order_id, number in self.conn.execute(
+                select(*columns).where(orders.c.id.in_(part))
+            ):
+                self.labels[pk] = (source, order_id, number)
+
+    def label(self, pk: int) -> tuple[str, str, str | None]:
+        """(source, order id, number) of the order ``pk``."""
+        row = self.orders.get(pk)
+        if row is not None:
+            return row["source"], row["order_id"], row["number"]
+        if pk not in self.labels:
+            self.load_labels([pk])
+        return self.labels[pk]
 
     def load_source_orders(self, source: str, order_ids: Iterable[str]) -> dict[str, int]:
         """Load the rows of the source's orders among ``order_ids``; their keys by order id."""

@@ -529,10 +529,10 @@ class Reconciler:
             matched.append((row, posting, index.match(posting)))
             batch.posting(row["id"], row)
         batch.load_orders(
-            int(key)
-            for _, _, decision in matched
-            for key in [a.order_id for a in decision.assignments]
-            + [c.order_id for c in decision.candidates]
+            int(a.order_id) for _, _, decision in matched for a in decision.assignments
+        )
+        batch.load_labels(
+            int(c.order_id) for _, _, decision in matched for c in decision.candidates
         )
         results: list[tuple[str, Decision | None]] = []
         for n, (row, posting, decision) in enumerate(matched):
@@ -550,8 +550,8 @@ class Reconciler:
         several = len(self._source_configs) > 1
 
         def name(key: str) -> str:
-            row = batch.order(int(key))
-            return f"{row['source']}:{row['order_id']}" if several else str(row["order_id"])
+            source, order_id, _number = batch.label(int(key))
+            return f"{source}:{order_id}" if several else order_id
 
         return decision.model_copy(
             update={
@@ -670,8 +670,8 @@ class Reconciler:
     ) -> None:
         candidates = []
         for candidate in decision.candidates:
-            order = batch.order(int(candidate.order_id))
-            view = candidate_view(candidate, order["source"], order["order_id"], order["number"])
+            source, order_id, number = batch.label(int(candidate.order_id))
+            view = candidate_view(candidate, source, order_id, number)
             candidates.append(view.model_dump(mode="json"))
         batch.review(posting_id, candidates, reason)
 
