@@ -19,6 +19,7 @@ from paymatch.notify.compose import (
     QR_CONTENT_ID,
     SAMPLE_DATA,
     Composer,
+    Undeliverable,
     check_templates,
 )
 from paymatch.notify.templates import TemplateError, TemplateSet, language_code, locale_for
@@ -204,3 +205,11 @@ def test_every_merchant_notice_renders(composer: Composer, notice: str, language
     assert "\n" not in message.subject
     assert "10023" in message.text
     assert message.text.count("\n\n\n") == 0
+
+
+@pytest.mark.parametrize(
+    "address", [None, "not-an-address", "a@b.example, c@d.example", "x@y\nBcc: z@w"]
+)
+def test_no_message_without_one_valid_address(composer: Composer, address: str | None) -> None:
+    with pytest.raises(Undeliverable, match="e-mail address"):
+        composer.customer_message(info(), make_order(email=address), id="n", now=NOW)

@@ -34,7 +34,7 @@ from paymatch.core.notifications import Attachment, Audience, Notification
 from paymatch.core.policy import CollectionMode, LifecyclePolicy, PolicyConfig
 from paymatch.core.states import OrderState
 from paymatch.notify.accounts import PayeeAccount
-from paymatch.notify.config import MessageSettings, NotifyConfig
+from paymatch.notify.config import MessageSettings, NotifyConfig, check_address
 from paymatch.notify.content import PaymentInstructions, payment_instructions
 from paymatch.notify.templates import TemplateSet, language_code
 
@@ -159,6 +159,12 @@ class Composer:
         policy = self.policies.for_source(order.source)
         if not order.email:
             raise Undeliverable(f"order {order.number or order.id} has no e-mail address")
+        try:
+            check_address(order.email)
+        except ValueError:
+            raise Undeliverable(
+                f"order {order.number or order.id} has no valid e-mail address ({order.email!r})"
+            ) from None
         context = self._order_context(order, settings)
         if isinstance(effect, SendPaymentInformation):
             kind = _PAYMENT_INFO_KIND[effect.reason]
