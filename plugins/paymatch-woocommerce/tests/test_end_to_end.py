@@ -23,10 +23,10 @@ pytest.importorskip(
     "paymatch.core.lifecycle_adapter", reason="the Reconciler's lifecycle is not on main yet"
 )
 
-from paymatch.core.settings import config_from_dict
 from paymatch_woocommerce.fake import FakeWooCommerce
 
 from paymatch import FixedClock, Reconciler, Store
+from paymatch.core.settings import config_from_dict
 
 from .conftest import CONSUMER_KEY, CONSUMER_SECRET
 

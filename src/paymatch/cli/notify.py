@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import tomllib
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -11,16 +10,19 @@ from typing import Any
 
 import click
 
-from paymatch.core.errors import ConfigError, InputError
+from paymatch.core.errors import InputError
 from paymatch.core.events import PaymentInfoReason, SendPaymentInformation, SendReminder
 from paymatch.core.models import Order, PaymentCode
 from paymatch.core.notifications import Notification
 from paymatch.core.policy import PolicyConfig
+from paymatch.core.settings import load_config
+from paymatch.core.store import Store
 from paymatch.interchange import read_orders
 from paymatch.notify.accounts import accounts_from_config
 from paymatch.notify.compose import MERCHANT_NOTICES, Composer, Kind, Undeliverable
 from paymatch.notify.config import NotifyConfig
 from paymatch.notify.mime import MessageError, build_email
+from paymatch.notify.worker import find_stored_order
 
 _REASONS = {
     Kind.PAYMENT_INFORMATION: PaymentInfoReason.NEW_ORDER,
@@ -31,19 +33,23 @@ _REASONS = {
 KINDS = (*(kind.value for kind in Kind), *MERCHANT_NOTICES)
 
 
-def _read_config(path: Path | None) -> tuple[NotifyConfig, list[Any], PolicyConfig]:
+def _read_config(path: Path | None) -> tuple[NotifyConfig, list[Any], PolicyConfig, str | None]:
+    """``[notify]``, ``[[accounts]]``, ``[policy]`` and the store URL of a paymatch.toml."""
     if path is None:
-        return NotifyConfig(), [], PolicyConfig()
+        return NotifyConfig(), [], PolicyConfig(), None
+    config = load_config(path)  # relative paths resolved against the file
+    notify = NotifyConfig.from_table(config.notify, where=str(path))
+    accounts = accounts_from_config(config.accounts, where=str(path))
+    policies = PolicyConfig.from_table(config.policy, where=str(path))
+    return notify, accounts, policies, config.store.url
+
+
+def _stored_order(url: str, key: str, source: str | None) -> Order:
+    store = Store.open(url, migrate=False)  # a preview never changes the store
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read: {error.strerror}", where=str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"not valid TOML: {error}", where=str(path)) from None
-    notify = NotifyConfig.from_table(document.get("notify", {}), where=str(path), base=path.parent)
-    accounts = accounts_from_config(document.get("accounts", []), where=str(path))
-    policies = PolicyConfig.from_table(document.get("policy", {}), where=str(path))
-    return notify, accounts, policies
+        return find_stored_order(store, key, source=source)
+    finally:
+        store.close()
 
 
 def find_order(orders: list[Order], key: str, source: str | None) -> Order:
@@ -140,7 +146,8 @@ def preview(
     "--orders",
     "orders_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Orders file (JSON Lines or CSV, docs/formats.md) to find ORDER in.",
+    help="Orders file (JSON Lines or CSV, docs/formats.md) to find ORDER in; without it, "
+    "ORDER is read from the store of --config.",
 )
 @click.option(
     "--config",
@@ -180,13 +187,16 @@ def notify_command(  # noqa: PLR0917 - click passes the options
     The message is rendered from the templates in force (built-in, or the override directory
     of [notify] templates) for the order as it stands; nothing is sent or recorded.
     """
-    if orders_path is None:
-        raise click.UsageError("--orders is required (the order to preview is read from it)")
     suffix = out_path.suffix.lower() if out_path else ""
     if out_path is not None and suffix not in (".eml", ".html", ".htm", ".txt"):
         raise click.UsageError("--out must end in .eml, .html or .txt")
-    notify, accounts, policies = _read_config(config_path)
-    order = find_order(read_orders(orders_path), order_key, source)
+    notify, accounts, policies, store_url = _read_config(config_path)
+    if orders_path is not None:
+        order = find_order(read_orders(orders_path), order_key, source)
+    elif config_path is not None and store_url is not None:
+        order = _stored_order(store_url, order_key, source)
+    else:
+        raise click.UsageError("give --orders, or --config with the [store] to read ORDER from")
     if language:
         order = order.model_copy(update={"language": language})
     now = datetime.combine(on.date() if on else date.today(), time(9, 0), tzinfo=UTC)
