@@ -6,6 +6,9 @@ Phases, each over N orders (payment information with an EPC QR code, German and 
 2. MIME: the e-mail with both parts, the inline image and the attachment, as bytes
 3. file: the file sender writing each .eml atomically (fsync), into a temporary directory
 4. SMTP: the SMTP sender against a local aiosmtpd server (plain, one connection per message)
+5. Store outbox: the same messages as Store notifications (SQLite), delivered by ``tick()``
+   through the messenger: reading the row and the order, rendering, the hand-over journal's two
+   commits, SMTP, completing the outbox item
 
     .venv/bin/python bench/notify_messages.py [N]
 """
@@ -103,9 +106,50 @@ def main(count: int) -> None:
     try:
         smtp = SmtpSender(SmtpSettings(host="127.0.0.1", port=port, security="none"))
         _timed("SMTP", count, lambda: [smtp.send(e) for e in emails])
+        _store_outbox(count, port, orders)
     finally:
         controller.stop()
-    assert sink.count == count
+    assert sink.count == 2 * count
+
+
+def _store_outbox(count: int, port: int, orders: list[Order]) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    from paymatch.connectors.memory import MemorySource  # noqa: PLC0415
+    from paymatch.core.clock import FixedClock  # noqa: PLC0415
+    from paymatch.core.reconciler import Reconciler  # noqa: PLC0415
+    from paymatch.core.settings import config_from_dict  # noqa: PLC0415
+    from paymatch.core.store import Store  # noqa: PLC0415
+
+    config = config_from_dict(
+        {
+            "sources": {"shop": {"connector": "memory", "send_payment_information": True}},
+            "accounts": [{"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}],
+            "notify": {
+                "sender": "smtp",
+                "from": "Shop <billing@shop.example>",
+                "payee": "Beispiel GmbH",
+                "smtp": {"host": "127.0.0.1", "port": port, "security": "none"},
+            },
+        }
+    )
+    clock = FixedClock(NOW - timedelta(hours=1))
+    with tempfile.TemporaryDirectory() as directory:
+        reconciler = Reconciler(
+            Store.open(f"sqlite:///{directory}/bench.db"),
+            config=config,
+            sources={"shop": MemorySource()},
+            clock=clock,
+        )
+        reconciler.connect_source("shop")
+        clock.set(NOW + timedelta(minutes=1))
+        for order in orders:
+            reconciler.receive_order(
+                "shop", order.model_copy(update={"payment_method": "prepayment", "status": "open"})
+            )
+        report = _timed("store", count, lambda: reconciler.tick(clock.now()))
+        assert report.outbox.get("delivered") == count, report.outbox
+        reconciler.close()
 
 
 if __name__ == "__main__":
