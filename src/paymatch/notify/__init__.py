@@ -10,4 +10,7 @@ docs/notifications.md is the guide. The parts, each its own module:
 - :mod:`~paymatch.notify.mime`: the e-mail (text + HTML + inline QR + attachment)
 - :mod:`~paymatch.notify.senders`: SMTP and .eml-file senders; permanent vs temporary errors
 - :mod:`~paymatch.notify.delivery`: the plugin hook first, then the configured sender
+- :mod:`~paymatch.notify.handover`: at most one hand-over per notification, across crashes
+- :mod:`~paymatch.notify.worker`: the Store's notifications rendered and delivered (the
+  Reconciler's messenger)
 """
