@@ -158,6 +158,8 @@ def clean_posting_values(data: dict[str, Any]) -> dict[str, Any] | None:
                 elif type(raw) is not str:
                     raise _Unclean
             elif kind is _EXACT:  # amounts are checked below, once the currency is known
+                if raw is None and name == "reversal":
+                    raise _Unclean  # not optional: the model refuses None
                 if raw is not None and type(raw) not in _EXACT_TYPES[name]:
                     raise _Unclean
                 if type(raw) is Decimal and not raw.is_finite():
