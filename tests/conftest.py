@@ -9,11 +9,12 @@ CI, and only when no server can be found or started, are the PostgreSQL variants
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from paymatch.testing.stores import fresh_postgres_database
+from paymatch.testing.stores import fresh_postgres
 
 # tests/doubles.py (the matcher and lifecycle stand-ins) is imported as ``doubles``.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,6 +33,7 @@ def store_url(paymatch_store_url: str) -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> str:
+def postgres_url(postgres_server: str) -> Iterator[str]:
     """A fresh PostgreSQL database (for tests that need PostgreSQL itself, e.g. concurrency)."""
-    return fresh_postgres_database(postgres_server)
+    with fresh_postgres(postgres_server) as url:
+        yield url

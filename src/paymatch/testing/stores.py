@@ -17,11 +17,13 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 POSTGRES_URL_ENV = "PAYMATCH_TEST_POSTGRES_URL"
 
@@ -91,6 +93,30 @@ def fresh_postgres_database(server_url: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drop the database of ``url`` (made by :func:`fresh_postgres_database`), connections and
+    all, so that a test run leaves no database behind; a failure is ignored (it is cleanup)."""
+    name = make_url(url).database
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except SQLAlchemyError:
+        pass
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def fresh_postgres(server_url: str) -> Iterator[str]:
+    """A fresh database on the server for the ``with`` block; dropped afterwards."""
+    url = fresh_postgres_database(server_url)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(server_url, url)
+
+
 @pytest.fixture(scope="session")
 def paymatch_postgres_server() -> Iterator[str]:
     """URL of a PostgreSQL server's maintenance database (given, or started for the session)."""
@@ -112,9 +138,12 @@ def paymatch_postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def paymatch_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty store URL: the test runs once on an SQLite file, once on PostgreSQL."""
+def paymatch_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL: the test runs once on an SQLite file, once on PostgreSQL (a
+    database of its own, dropped after the test)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'paymatch.db'}"
+        yield f"sqlite:///{tmp_path / 'paymatch.db'}"
+        return
     server: str = request.getfixturevalue("paymatch_postgres_server")
-    return fresh_postgres_database(server)
+    with fresh_postgres(server) as url:
+        yield url
