@@ -98,11 +98,18 @@ class SourceConfig(_Section):
 
     @field_validator("mapping")
     @classmethod
-    def _mapping_keys(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _valid_overrides(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Names and values are checked when the file is read, not when the source is first used."""
         known = list(StatusMapping.model_fields)
         unknown = sorted(set(value) - set(known))
         if unknown:
             raise ValueError(f"unknown mapping keys {unknown} (known: {', '.join(known)})")
+        try:
+            StatusMapping().overridden_by(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"mapping {where}: {first['msg']}") from None
         return value
 
 
