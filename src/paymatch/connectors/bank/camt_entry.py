@@ -414,19 +414,19 @@ def _parties(flat: Flat) -> dict[str, Any]:
     return found
 
 
-_CREDITOR_ID_PATHS = tuple(
-    base + kind + "/Othr"
-    for base in ("RltdPties/Cdtr/Id/", "RltdPties/Cdtr/Pty/Id/")
-    for kind in ("PrvtId", "OrgId")
-)
-
-
 def _agents(references: list[tuple[str, str]], flat: Flat) -> None:
     """Every related agent's BIC (``RltdAgts/DbtrAgt``, ``IntrmyAgt1``, ...) as a reference."""
     for agent in flat["RltdAgts"][0]:
         base = "RltdAgts/" + local_name(agent.tag)
         bic = text_of(flat, base + "/FinInstnId/BICFI") or text_of(flat, base + "/FinInstnId/BIC")
         _add(references, base, bic)
+
+
+_CREDITOR_ID_PATHS = tuple(
+    base + kind + "/Othr"
+    for base in ("RltdPties/Cdtr/Id/", "RltdPties/Cdtr/Pty/Id/")
+    for kind in ("PrvtId", "OrgId")
+)
 
 
 def _creditor_id(flat: Flat) -> str | None:
