@@ -85,3 +85,9 @@ def test_parse_is_idempotent(value: Decimal) -> None:
     once = parse_amount(str(value), "EUR")
     assert parse_amount(once, "EUR") == once
     assert str(parse_amount(str(once), "EUR")) == str(once)
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 27, Decimal("9" * 30), 10**40])
+def test_amounts_beyond_decimal_precision_are_a_money_error(value: object) -> None:
+    with pytest.raises(MoneyError, match="too large"):
+        parse_amount(value, "EUR")

@@ -1,6 +1,7 @@
 """paymatch: assign bank postings to open orders, run the payment lifecycle, tell the shop."""
 
 from paymatch.connectors.hookspecs import hookimpl
+from paymatch.core.clock import FixedClock, SystemClock
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import (
     ConfigError,
@@ -28,6 +29,9 @@ from paymatch.core.models import (
     Posting,
     Statement,
 )
+from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import PaymatchConfig, load_config
+from paymatch.core.store import Store
 
 __version__ = "0.1.0"
 
@@ -43,6 +47,7 @@ __all__ = [
     "DecisionKind",
     "Evidence",
     "EvidenceKind",
+    "FixedClock",
     "IllegalTransition",
     "InputError",
     "MatchConfig",
@@ -50,11 +55,16 @@ __all__ = [
     "Matcher",
     "MoneyError",
     "Order",
+    "PaymatchConfig",
     "PaymatchError",
     "PaymentCode",
     "PluginError",
     "Posting",
+    "Reconciler",
     "Statement",
     "StatementError",
+    "Store",
+    "SystemClock",
     "hookimpl",
+    "load_config",
 ]

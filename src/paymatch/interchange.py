@@ -108,11 +108,17 @@ def dump_json_line(model: BaseModel) -> str:
 
 def write_json_lines(models: Iterable[BaseModel], path: str | Path | None) -> None:
     """Write ``models`` to ``path`` (``None`` or ``"-"`` = stdout) atomically: all or nothing."""
-    text = "".join(dump_json_line(model) for model in models)
     if path is None or str(path) == "-":
-        sys.stdout.write(text)
+        sys.stdout.writelines(dump_json_line(model) for model in models)
         return
+    # Written line by line to a temporary file beside the target, then renamed over it: large
+    # outputs need no more memory than one line, and readers never see a half-written file.
     target = Path(path)
     temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    try:
+        with temporary.open("w", encoding="utf-8") as stream:
+            stream.writelines(dump_json_line(model) for model in models)
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -289,7 +289,7 @@ def test_payment_before_the_order_is_not_assigned() -> None:
     assert decision.decision is not DecisionKind.ASSIGNED
 
 
-def test_a_tie_between_two_parties_gives_no_name_signal() -> None:
+def test_a_tie_between_two_parties_does_not_tell_them_apart() -> None:
     orders = [
         order(
             "a", number="81001", amount="10.00", customer_name="Jana Müller", customer_number="A"
@@ -300,9 +300,28 @@ def test_a_tie_between_two_parties_gives_no_name_signal() -> None:
     ]
     (decision,) = decide(posting(amount="10.00", counterparty_name="J. Müller"), orders=orders)
     assert decision.decision is DecisionKind.SUGGESTED
-    for candidate in decision.candidates:
-        names = [e for e in candidate.evidence if e.kind is EvidenceKind.NAME]
-        assert all(e.weight == 0 for e in names)
+    first, second = decision.candidates[:2]
+    assert first.score == pytest.approx(second.score)
+    names = [
+        e
+        for candidate in (first, second)
+        for e in candidate.evidence
+        if e.kind is EvidenceKind.NAME
+    ]
+    assert len({e.weight for e in names}) == 1
+    assert all("does not tell them apart" in e.text for e in names)
+
+
+def test_namesakes_are_told_apart_by_the_amount_not_by_the_name() -> None:
+    orders = [
+        order("a", number="82001", amount="523.97", customer_name="Frank Müller", email="a@x.de"),
+        order("b", number="82002", amount="89.00", customer_name="Frank Müller", email="b@x.de"),
+    ]
+    (decision,) = decide(
+        posting(amount="523.97", counterparty_name="FRANK MUELLER", remittance="Einkauf"),
+        orders=orders,
+    )
+    assert assigned(decision) == [("a", Decimal("523.97"))]
 
 
 def test_unmatched_when_nothing_fits() -> None:

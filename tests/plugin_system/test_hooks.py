@@ -78,7 +78,7 @@ def test_hook_paymatch_register_order_sources(
         _plugin(paymatch_register_order_sources=paymatch_register_order_sources), name="shops"
     )
     registry = paymatch_plugin_manager.registry.order_sources
-    assert list(registry) == ["fake", "market"]
+    assert [name for name in registry if name not in {"memory", "file"}] == ["fake", "market"]
     assert registry["market"].obj is _Marketplace
     assert registry["market"].kind == "marketplace"
     assert registry["fake"].kind == "shop"

@@ -257,7 +257,9 @@ def test_the_same_object_from_two_plugins_is_no_clash(
     register_paymatch_plugin(_plugin("paymatch_register_order_sources", FakeOrderSource), name="a")
     register_paymatch_plugin(_plugin("paymatch_register_order_sources", FakeOrderSource), name="b")
     assert [r.name for r in paymatch_plugin_manager.ignore_rules()] == ["shared"]
-    assert list(paymatch_plugin_manager.order_source_classes()) == ["fake"]
+    assert [n for n in paymatch_plugin_manager.order_source_classes() if n not in BUILTIN] == [
+        "fake"
+    ]
 
 
 def _rule_named(name: str) -> Callable[[Any], str | None]:
@@ -434,9 +436,7 @@ def test_built_in_bank_format_modules_are_registered_by_name(
         encoding="utf-8",
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(
-        default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_fmt", "pm_builtin_not_here_yet")
-    )
+    monkeypatch.setattr(default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_fmt",))
     monkeypatch.setattr(
         default_plugins, "ORDER_SOURCES", ("paymatch.testing.fakes:FakeOrderSource",)
     )
@@ -452,6 +452,12 @@ def test_built_in_bank_format_modules_are_registered_by_name(
         assert manager.order_source_class("fake") is FakeOrderSource
     finally:
         sys.modules.pop("pm_builtin_fmt", None)
+
+
+def test_a_missing_built_in_is_an_error_not_a_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(default_plugins, "BANK_FORMAT_MODULES", ("pm_builtin_not_here",))
+    with pytest.raises(PluginError, match="pm_builtin_not_here"):
+        build_plugin_manager(entry_points=False, environ={}).bank_formats()
 
 
 def test_a_built_in_with_a_missing_dependency_is_an_error(
@@ -478,6 +484,9 @@ def test_every_bank_format_module_in_the_package_is_a_built_in() -> None:
         assert registered[name].origin.builtin
 
 
+BUILTIN = {"memory", "file"}
+"""The built-in order sources (paymatch.connectors.memory and .files)."""
+
 # -- lookups ---------------------------------------------------------------------------------------
 
 
@@ -489,7 +498,9 @@ def test_lookups_follow_registration_and_unregistration(
         plugins.order_source_class("fake")
     register_connector(FakeOrderSource, FakeBankFormat(), name="fakes")
     assert plugins.order_source_class("fake") is FakeOrderSource
-    assert plugins.order_source_classes() == {"fake": FakeOrderSource}
+    assert {n: c for n, c in plugins.order_source_classes().items() if n not in BUILTIN} == {
+        "fake": FakeOrderSource
+    }
     builtin = {
         name
         for name, r in paymatch_plugin_manager.registry.bank_formats.items()

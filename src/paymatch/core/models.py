@@ -173,8 +173,10 @@ class Posting(_Model):
     bank_transaction_code: Text = None
     """e.g. ``NTRF+166+9310+997`` (German) or ``PMNT/RCDT/ESCT`` (ISO domain/family/sub-family)."""
     reversal: bool = False
-    instructed_amount: Amount | None = None
+    # The instructed currency comes first, so that the instructed amount's validator can check
+    # the amount against it (validators see only the fields declared before theirs).
     instructed_currency: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    instructed_amount: Amount | None = None
     exchange_rate: Annotated[Decimal | None, BeforeValidator(_no_float)] = None
     charges: Amount | None = None
     """Charges booked with this transaction, in the posting currency, when the bank reports them."""

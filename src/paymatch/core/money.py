@@ -47,6 +47,22 @@ _EXPONENT_EXCEPTIONS: dict[str, int] = {
     "CLF": 4,
     "UYW": 4,
 }
+# Withdrawn ISO 4217 currencies that old bank statements still carry (the euro's predecessors,
+# e.g. a 1995 MT940 in DEM), with their minor units from ISO 4217 list three.
+_HISTORIC: dict[str, int] = {
+    "ATS": 2,
+    "BEF": 0,
+    "DEM": 2,
+    "ESP": 0,
+    "FIM": 2,
+    "FRF": 2,
+    "GRD": 0,
+    "IEP": 2,
+    "ITL": 0,
+    "LUF": 0,
+    "NLG": 2,
+    "PTE": 0,
+}
 # ISO 4217 codes without a minor unit ("N.A."): metals, SDR, test and no-currency codes.
 _NOT_MONEY = {
     "XAG",
@@ -73,6 +89,8 @@ def currency_exponent(currency: str) -> int:
     """
     if currency in _EXPONENT_EXCEPTIONS:
         return _EXPONENT_EXCEPTIONS[currency]
+    if currency in _HISTORIC:
+        return _HISTORIC[currency]
     if (
         len(currency) != 3
         or currency in _NOT_MONEY
@@ -124,7 +142,10 @@ def parse_amount(value: object, currency: str) -> Decimal:
     if not amount.is_finite():
         raise MoneyError(f"amount {value!r} is not a finite number")
     exponent = currency_exponent(currency)
-    quantized = amount.quantize(_quantum(exponent))
+    try:
+        quantized = amount.quantize(_quantum(exponent))
+    except InvalidOperation:  # more digits than the decimal context holds (28)
+        raise MoneyError(f"amount {str(value)!r} is too large") from None
     if quantized != amount:
         raise MoneyError(
             f"amount {str(value)!r} has more decimal places than {currency} allows ({exponent})"

@@ -70,6 +70,8 @@ class OrderEntry:
     known_ibans: tuple[str, ...]
     cash_discount: CashDiscount | None
     payment_code: PaymentCode | None
+    keys: tuple[tuple[str, ReferenceKind], ...] = ()
+    """Reference keys of its order, invoice and customer number."""
     version: int = 0
     alive: bool = True
     details: Details | None = None
@@ -160,16 +162,19 @@ class OrderIndex:
         self.entries[order.id] = entry
         self.sources.add(order.source)
         by_key = self.by_key
+        keys = []
         for field, kind in _REFERENCE_FIELDS:
             value = getattr(order, field)
             if value:
                 key = reference_key(value)
                 if key is not None and len(key) >= self._min_key:
+                    keys.append((key, kind))
                     bucket = by_key.get(key)
                     if bucket is None:
                         by_key[key] = [(entry, kind)]
                     else:
                         bucket.append((entry, kind))
+        entry.keys = tuple(keys)
         if order.payment_reference:
             for form in own_reference_forms(order.payment_reference):
                 self.by_own_reference.setdefault(form, []).append(entry)

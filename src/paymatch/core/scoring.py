@@ -62,6 +62,8 @@ class PostingView:
     payer_words: tuple[str, ...]
     iban: str | None
     foreign: bool
+    namesakes_weighed: bool = False
+    """Every open order of a customer with the payer's name was looked at one by one."""
 
     @classmethod
     def of(
@@ -92,7 +94,8 @@ class PostingView:
                 # A structured reference that is not RF is the creditor's own: look it up.
                 references += scan(compact, min_length=config.references.min_key_length)
         iban = posting.counterparty_iban
-        country = iban[:2] if iban and iban[:2].isalpha() else None
+        # an account number that is no IBAN at all comes from outside SEPA
+        country = (iban[:2] if iban[:2].isalpha() else "??") if iban else None
         foreign = bool(
             posting.instructed_currency and posting.instructed_currency != posting.currency
         ) or (country is not None and country not in config.amounts.home_countries)
@@ -135,6 +138,8 @@ class Hypothesis:
     probability: float = 0.0
     blocked: str | None = None
     """Why this hypothesis may be suggested but never assigned automatically."""
+    overpaid: bool = False
+    """The posting is more than the order's open amount (beyond the tolerance)."""
 
     @property
     def order_ids(self) -> tuple[str, ...]:
@@ -182,6 +187,11 @@ class Scorer:
         )
         primary = self._primary(view)
         secondary = self._secondary(view, primary)
+        if secondary and view.references:
+            # an order with the amount whose number is one typo from the text is no bystander
+            for entry in [e for e in secondary if self._typo_of(view, e)]:
+                secondary.remove(entry)
+                primary[entry.id] = _Candidate(entry, index.details(entry))
         if not primary and not secondary:
             return []
         p0 = config.decision.unrelated_share
@@ -193,7 +203,8 @@ class Scorer:
             ranked = _rank(hypotheses, background + aside * len(secondary))
             if ranked and assignable(ranked):
                 return ranked
-            hypotheses += self._hypotheses(view, secondary, prior, assignable, background)
+            bystanders = [_Candidate(entry, index.details(entry)) for entry in secondary]
+            hypotheses += self._hypotheses(view, bystanders, prior, assignable, background)
         return _rank(hypotheses, background)
 
     # -- candidates -------------------------------------------------------------------------
@@ -233,7 +244,10 @@ class Scorer:
                     candidate.named = True
 
         exact_hit = False
-        for written in view.references:
+        hitting = [w for w in view.references if w.key in index.by_key]
+        for written in hitting:
+            if any(written.within(other) for other in hitting):
+                continue  # the longer number it is part of names an order already
             for entry, kind in index.by_key.get(written.key, ()):
                 if written.kind is not None and kind is not written.kind:
                     continue
@@ -330,6 +344,7 @@ class Scorer:
                 pool = buckets[0]
         if len(pool) > limit:
             return  # too common a name to weigh one by one: it counts in the background
+        view.namesakes_weighed = True
         weak = self.config.parties.name_weak
         for entry in pool:
             if entry.id in found or entry.open <= 0 or not entry.alive:
@@ -340,7 +355,7 @@ class Scorer:
                 if candidate is not None:
                     candidate.similarity = similarity
 
-    def _secondary(self, view: PostingView, primary: dict[str, _Candidate]) -> list[_Candidate]:
+    def _secondary(self, view: PostingView, primary: dict[str, _Candidate]) -> list[OrderEntry]:
         """Orders with exactly the posting's amount open that no other signal points to."""
         posting = view.posting
         limit = self.config.decision.amount_bucket_limit
@@ -349,11 +364,7 @@ class Scorer:
         same = self.index.with_amount(posting.currency, posting.amount)
         if not same or len(same) > limit:
             return []
-        return [
-            _Candidate(entry, self.index.details(entry))
-            for entry in same
-            if entry.id not in primary
-        ]
+        return [entry for entry in same if entry.id not in primary]
 
     # -- weighing ---------------------------------------------------------------------------
 
@@ -370,6 +381,14 @@ class Scorer:
             self._single(view, candidate, prior, party_weights.get(candidate.entry.id))
             for candidate in candidates
         ]
+        referenced = sum(1 for c in candidates if c.reference is not None)
+        if referenced >= 2:
+            for hypothesis in hypotheses:
+                if hypothesis.overpaid and not hypothesis.blocked:
+                    hypothesis.blocked = (
+                        "the text refers to other orders too, and the amount is more than this "
+                        "one's: probably a payment for several"
+                    )
         hypotheses.extend(self._named_collective(view, candidates, prior, party_weights))
         # A payer's orders are searched for a matching sum only when no single order, and no
         # collective named in the text, explains the posting.
@@ -396,9 +415,9 @@ class Scorer:
         same = self.index.amount_bucket_size(posting.currency, posting.amount)
         if same > config.decision.amount_bucket_limit:
             background += same * 10 ** (prior + self._amount_only_weight(view))
-        words = [word for word in view.payer_words if len(word) > 2]
-        if len(words) >= 2:
-            sizes = sorted(len(self.index.by_word.get(word, ())) for word in set(words))
+        words = {word for word in view.payer_words if len(word) > 2}
+        if len(words) >= 2 and not view.namesakes_weighed:
+            sizes = sorted(len(self.index.by_word.get(word, ())) for word in words)
             if sizes[0] > config.decision.name_bucket_limit:
                 open_orders = max(self.index.open_count[posting.currency], 1)
                 namesakes = sizes[0] * sizes[1] / open_orders
@@ -444,24 +463,16 @@ class Scorer:
             if candidate.customer_number is not None:
                 options.append((candidate.customer_number[1], candidate.customer_number))
             if candidate.similarity is not None:
-                if candidate.details.party in tied:
-                    options.append(
-                        (
-                            0.0,
-                            (
-                                EvidenceKind.NAME,
-                                0.0,
-                                f"payer name {view.posting.counterparty_name!r} fits another "
-                                "customer equally well: not counted",
-                            ),
-                        )
-                    )
-                else:
-                    name_weight = parties.name_weight(candidate.similarity, rules)
-                    if name_weight is not None and name_weight < 0:
-                        options.append((name_weight, _third_party(view, candidate, name_weight)))
-                    elif name_weight is not None:
-                        options.append((name_weight, _name_evidence(view, candidate, name_weight)))
+                name_weight = parties.name_weight(candidate.similarity, rules)
+                if name_weight is not None and candidate.details.party in tied:
+                    # The name says "one of these customers", never which: it tells them apart
+                    # from strangers, shared out between them, and leaves the rest to the amount.
+                    shared = name_weight - math.log10(len(tied))
+                    options.append((shared, _tie_evidence(view, len(tied), shared)))
+                elif name_weight is not None and name_weight < 0:
+                    options.append((name_weight, _third_party(view, candidate, name_weight)))
+                elif name_weight is not None:
+                    options.append((name_weight, _name_evidence(view, candidate, name_weight)))
             if options:
                 result[entry.id] = max(options, key=lambda option: option[0])
         return result
@@ -493,6 +504,7 @@ class Scorer:
         if reference is not None:
             evidence.append(reference)
         blocked = None
+        overpaid = False
         write_off: tuple[Decimal, str | None]
         if entry.open <= 0:
             weight = math.log10(self.config.amounts.large_over_m / 0.5)
@@ -519,6 +531,9 @@ class Scorer:
                 same_amount=self.index.amount_bucket_size(posting.currency, entry.open),
             )
             evidence.append((EvidenceKind.AMOUNT, fit.weight, fit.text))
+            overpaid = fit.relation is amounts.AmountRelation.OVER
+            if fit.large:
+                blocked = "the posting is much more than the order's open amount"
             assign = fit.assign
             write_off = (fit.write_off, fit.relation.value) if fit.write_off else (Decimal(0), None)
         if party is not None:
@@ -538,7 +553,22 @@ class Scorer:
             strength=strength,
             versions=(entry.version,),
             blocked=blocked,
+            overpaid=overpaid,
         )
+
+    def _typo_of(self, view: PostingView, entry: OrderEntry) -> bool:
+        """Whether a written reference is one typo away from one of the order's numbers."""
+        minimum = self.config.references.near_miss_min_length
+        for key, kind in entry.keys:
+            if kind is ReferenceKind.CUSTOMER_NUMBER:
+                continue
+            for written in view.references:
+                if (
+                    len(written.key) >= minimum
+                    and OSA.distance(written.key, key, score_cutoff=1) == 1
+                ):
+                    return near_miss(written.key, key) is not None
+        return False
 
     def _near_miss_of(self, view: PostingView, details: Details) -> Ev | None:
         """A near miss between a written reference and one of this candidate's keys."""
@@ -577,37 +607,55 @@ class Scorer:
         prior: float,
         party_weights: dict[str, tuple[float, Ev]],
     ) -> list[Hypothesis]:
+        """Orders the text refers to (exactly or by a near miss) whose open amounts add up to
+        the posting: all of them, or, when the text names more, the subsets that fit."""
         posting = view.posting
         config = self.config
-        result: list[Hypothesis] = []
-        named = sorted((c for c in candidates if c.named), key=lambda c: c.entry.id)
-        if len(named) >= 2:
-            total = sum((c.entry.open for c in named), Decimal(0))
-            if amounts.sum_fits(posting.amount, total, posting.currency, config.amounts):
-                references = [c.reference for c in named if c.reference is not None]
-                weakest = min(item[1] for item in references)
-                amount_weight = math.log10(
-                    config.collective.collective_m
-                    * config.amounts.exact_m
-                    / config.amounts.amount_u_floor
+        currency = posting.currency
+        referenced = [c for c in candidates if c.reference is not None and c.entry.open > 0]
+        if len(referenced) < 2:
+            return []
+        # the best-referenced few, in a fixed order (the search is bounded)
+        referenced = sorted(
+            sorted(referenced, key=lambda c: (-c.reference[1] if c.reference else 0.0, c.entry.id))[
+                : config.collective.max_orders
+            ],
+            key=lambda c: c.entry.id,
+        )
+        values = [to_minor_units(c.entry.open, currency) for c in referenced]
+        tolerance = to_minor_units(quantize(config.amounts.tolerance, currency), currency)
+        size = min(len(referenced), max(config.collective.max_subset, 2))
+        subsets = subsets_with_sum(
+            values, to_minor_units(posting.amount, currency), max_size=size, tolerance=tolerance
+        )
+        tried = sum(math.comb(len(referenced), k) for k in range(2, size + 1))
+        amount_weight = math.log10(
+            config.collective.collective_m
+            * config.amounts.exact_m
+            / min(1.0, config.amounts.amount_u_floor * tried)
+        )
+        result = []
+        for subset in subsets:
+            members = [referenced[i] for i in subset]
+            references = [c.reference for c in members if c.reference is not None]
+            weakest = min(item[1] for item in references)
+            evidence: list[Ev] = [*references]
+            evidence.append(
+                (
+                    EvidenceKind.COLLECTIVE,
+                    amount_weight,
+                    f"the amount is the sum of the open amounts of the {len(members)} orders "
+                    "the text refers to",
                 )
-                evidence: list[Ev] = [*references]
-                evidence.append(
-                    (
-                        EvidenceKind.COLLECTIVE,
-                        amount_weight,
-                        f"the amount is the sum of the open amounts of the {len(named)} orders "
-                        "named in the text",
-                    )
-                )
-                parties_ = [party_weights[c.entry.id] for c in named if c.entry.id in party_weights]
-                party = max(parties_, key=lambda option: option[0]) if parties_ else None
-                if party is not None:
-                    evidence.append(party[1])
-                strength = weakest + amount_weight + (party[0] if party else 0.0)
-                result.append(
-                    _collective([c.entry for c in named], posting.amount, evidence, prior, strength)
-                )
+            )
+            options = [party_weights[c.entry.id] for c in members if c.entry.id in party_weights]
+            party = max(options, key=lambda option: option[0]) if options else None
+            if party is not None:
+                evidence.append(party[1])
+            strength = weakest + amount_weight + (party[0] if party else 0.0)
+            result.append(
+                _collective([c.entry for c in members], posting.amount, evidence, prior, strength)
+            )
         return result
 
     def _payer_subsets(
@@ -742,6 +790,15 @@ def _third_party(view: PostingView, candidate: _Candidate, weight: float) -> Ev:
         EvidenceKind.NAME,
         weight,
         f"payer {view.posting.counterparty_name!r} is not the customer{who}",
+    )
+
+
+def _tie_evidence(view: PostingView, parties_: int, weight: float) -> Ev:
+    return (
+        EvidenceKind.NAME,
+        weight,
+        f"payer name {view.posting.counterparty_name!r} fits {parties_} customers equally well: "
+        "it does not tell them apart",
     )
 
 

@@ -81,6 +81,19 @@ class AmountRules(BaseModel):
         0.3, gt=0, le=1, description="Share of foreign payments short by a bank fee."
     )
     partial_m: float = Field(0.03, gt=0, le=1, description="Share of payments that pay part.")
+    small_partial_m: float = Field(
+        0.002,
+        gt=0,
+        le=1,
+        description="Share of payments that pay less than small_partial_share of what is open: "
+        "more often a payment for something else.",
+    )
+    small_partial_share: Decimal = Field(
+        Decimal("0.2"),
+        gt=0,
+        lt=1,
+        description="Below this share of the open amount a partial payment is small.",
+    )
     over_m: float = Field(
         0.02, gt=0, le=1, description="Share of payments that pay a little too much."
     )
@@ -113,6 +126,8 @@ class AmountFit:
     """Shortfall that counts as settled (discount, fee, tolerance); zero otherwise."""
     weight: float
     text: str
+    large: bool = False
+    """A large overpayment: more often a payment for more than this order."""
 
 
 @attrs.frozen(slots=True)
@@ -220,11 +235,12 @@ def fit(
                 f"amount {shown} is {_money(shortfall, currency)} short of the open amount: "
                 "probably a fee on a foreign transfer",
             )
+        small = paid < due * rules.small_partial_share
         return AmountFit(
             AmountRelation.PARTIAL,
             paid,
             zero,
-            math.log10(rules.partial_m / 0.5),
+            math.log10((rules.small_partial_m if small else rules.partial_m) / 0.5),
             f"partial payment: {shown} of {_money(due, currency)} open",
         )
     large = -shortfall > due * rules.large_over_share
@@ -234,6 +250,7 @@ def fit(
         zero,
         math.log10((rules.large_over_m if large else rules.over_m) / 0.5),
         f"overpayment: {shown} for {_money(due, currency)} open",
+        large=large,
     )
 
 

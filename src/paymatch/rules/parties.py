@@ -76,7 +76,7 @@ _TITLES = frozenset(
     "herr herrn frau hr fr dr prof dipl ing mag familie fam eheleute firma fa mr mrs ms".split()
 )
 _JOINERS = frozenset({"u", "and", "et", "y"})
-_DROP = _LEGAL_FORMS | _TITLES | _JOINERS
+_DROP_WRITTEN = _LEGAL_FORMS | _TITLES | _JOINERS
 _FOLD = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("æ", "a"), ("ø", "o"), ("ł", "l"))
 # Everything but ASCII letters and digits to spaces, in one C-level pass over bytes.
 _SPACES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
@@ -91,7 +91,7 @@ def normalize_name(name: str) -> tuple[str, ...]:
     text = name.casefold()
     if "." in text:
         text = _DOTTED_FORMS.sub(" ", text)
-    return tuple(word for word in _split(_fold(text)) if word not in _DROP)
+    return tuple(_respell(word) for word in _split(_fold(text)) if word not in _DROP)
 
 
 def _fold(text: str) -> str:
@@ -104,9 +104,19 @@ def _fold(text: str) -> str:
             decomposed = unicodedata.normalize("NFKD", text)
             text = "".join(c for c in decomposed if not unicodedata.combining(c))
             text = text.encode("ascii", "replace").decode("ascii")
-    if "ae" in text or "oe" in text or "ue" in text:
-        text = _UMLAUT_SPELLING.sub("", text)
     return text
+
+
+def _respell(word: str) -> str:
+    """``ue`` written for ``ü`` (Mueller, Goethe) read as ``u``; a short word (Zoe, Joe, Uwe)
+    is left as it is, since it is a name of its own rather than a spelling."""
+    if len(word) > 3 and ("ae" in word or "oe" in word or "ue" in word):
+        return _UMLAUT_SPELLING.sub("", word)
+    return word
+
+
+# The words to drop, spelt as normalisation spells them (haftungsbeschraenkt -> haftungsbeschrankt).
+_DROP = frozenset(_respell(_fold(word)) for word in _DROP_WRITTEN)
 
 
 def _split(text: str) -> list[str]:
@@ -131,7 +141,7 @@ def quick_words(name: str) -> list[str]:
         if folded is None:
             if len(_QUICK_CACHE) >= _QUICK_CACHE_SIZE:
                 _QUICK_CACHE.clear()
-            folded = tuple(word for word in _split(_fold(raw)) if len(word) > 2)
+            folded = tuple(_respell(word) for word in _split(_fold(raw)) if len(word) > 2)
             _QUICK_CACHE[raw] = folded
         words.extend(folded)
     return words

@@ -106,6 +106,8 @@ _PREFIX_BEFORE = re.compile(r"(?:^|[^0-9A-Za-z])([A-Za-z]{1,4})[ \-./]?$")
 _HAS_DIGIT = re.compile(r"[0-9]")
 _SIMPLE = re.compile(r"[A-Za-z#]*[ \-]?([0-9]+)")
 # Dates (12.11., 12.11.2026) are never references: they would only add chances of a coincidence.
+# A year inside a longer number (RE-2026-00123) is no reference of its own.
+_YEAR = re.compile(r"(?:19[5-9]|20[0-9])[0-9]")
 _DATE = re.compile(r"(?:0?[1-9]|[12][0-9]|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)?[0-9]{2})?")
 _MAX_RUN = 4
 _LOOK_BACK = 30
@@ -144,6 +146,17 @@ class TextReference:
     """A reference word or ``#`` stands right before it."""
     kind: ReferenceKind | None = None
     """Only compared with order references of this kind (a plugin's pattern says which)."""
+    span: tuple[int, int] = (0, 0)
+    """Where it stands in the text: a part of a longer number counts only when the whole does
+    not (``2026-30338`` is one invoice number, not also the order number ``30338``)."""
+
+    def within(self, other: TextReference) -> bool:
+        """Whether this reference is a proper part of ``other`` in the text."""
+        return (
+            other.span[0] <= self.span[0]
+            and self.span[1] <= other.span[1]
+            and self.span != other.span
+        )
 
 
 def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
@@ -164,14 +177,17 @@ def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
         offset = run.start()
         for first in range(len(atoms)):
             for last in range(first, min(len(atoms), first + _MAX_RUN)):
-                written = text[offset + atoms[first][0] : offset + atoms[last][1]]
+                start, end = offset + atoms[first][0], offset + atoms[last][1]
+                written = text[start:end]
+                if first == last and len(atoms) > 1 and _YEAR.fullmatch(written):
+                    continue
                 key = reference_key(written)
                 if key is None or len(key) < min_length:
                     continue
                 prefix = reference_prefix(written) or (separate_prefix if first == 0 else "")
                 known = found.get(key)
                 if known is None or (anchored and not known.anchored):
-                    found[key] = TextReference(key, written, prefix, anchored)
+                    found[key] = TextReference(key, written, prefix, anchored, span=(start, end))
     return tuple(found.values())
 
 

@@ -68,10 +68,17 @@ class PostingIdentities:
     """Hands out posting ids for the bookings of one statement, numbering exact repeats."""
 
     def __init__(self) -> None:
-        self._seen: Counter[str] = Counter()
+        # Keyed by the key's 128-bit digest, not the key itself: a statement with a million
+        # bookings keeps a million small entries, not a million remittance texts.
+        self._seen: set[bytes] = set()
+        self._repeats: Counter[bytes] = Counter()
 
     def next_id(self, key: str) -> str:
-        self._seen[key] += 1
-        occurrence = self._seen[key]
-        material = key if occurrence == 1 else f"{key}\x1f#{occurrence}"
+        digest = hashlib.sha256(key.encode("utf-8")).digest()[:16]
+        if digest not in self._seen:
+            self._seen.add(digest)
+            return "pm-" + digest.hex()
+        self._repeats[digest] += 1
+        occurrence = self._repeats[digest] + 1
+        material = f"{key}\x1f#{occurrence}"
         return "pm-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]

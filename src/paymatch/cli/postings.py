@@ -1,0 +1,114 @@
+"""``paymatch postings``: bank statement files to the posting JSON Lines format."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from paymatch.connectors.bank import iter_statement
+from paymatch.core.models import Posting
+from paymatch.interchange import write_json_lines
+
+# Files at least this large get a progress bar (when stderr is a terminal).
+_PROGRESS_BYTES = 1 << 20
+
+
+def _postings(
+    files: tuple[Path, ...],
+    *,
+    format: str | None,
+    encoding: str | None,
+    profile: str | None,
+    progress: Progress | None,
+) -> Iterator[Posting]:
+    """Every posting of every file once: a posting id seen before (overlapping statements)
+    is skipped. Each file is read completely before its postings are handed on, so a file
+    with an error contributes nothing."""
+    seen: set[str] = set()
+    total = progress.add_task("postings", total=len(files)) if progress else None
+    for path in files:
+        batch: list[Posting] = []
+        for record in iter_statement(
+            path, format=format, encoding=encoding, profile=profile, source_name=str(path)
+        ):
+            if isinstance(record, Posting) and record.id not in seen:
+                batch.append(record)
+        for posting in batch:
+            seen.add(posting.id)
+        if progress is not None and total is not None:
+            progress.update(total, advance=1, description=f"{len(seen)} postings")
+        yield from batch
+
+
+@click.command("postings")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the postings (JSON Lines); default: standard output.",
+)
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(["camt", "mt940", "mt942", "csv"], case_sensitive=False),
+    default=None,
+    help="The files' format; default: detected from the content of each file.",
+)
+@click.option("--encoding", default=None, help="Text encoding of MT940/CSV files (e.g. cp1252).")
+@click.option(
+    "--profile",
+    default=None,
+    help="CSV profile: a built-in name (e.g. sparkasse) or a TOML file.",
+)
+def postings(
+    files: tuple[Path, ...],
+    out: Path | None,
+    format: str | None,
+    encoding: str | None,
+    profile: str | None,
+) -> None:
+    """Read bank statements (CAMT, MT940/MT942, CSV) and write their postings as JSON Lines.
+
+    Postings that appear in several files (overlapping statements) are written once. Nothing
+    is written when any file cannot be read.
+    """
+    console = Console(stderr=True)
+    large = sum(path.stat().st_size for path in files) >= _PROGRESS_BYTES
+    show = console.is_terminal and large
+    progress = (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        if show
+        else None
+    )
+    # Read everything first: the output is written only when every file was read.
+    if progress is not None:
+        with progress:
+            result = list(
+                _postings(
+                    files, format=format, encoding=encoding, profile=profile, progress=progress
+                )
+            )
+    else:
+        result = list(
+            _postings(files, format=format, encoding=encoding, profile=profile, progress=None)
+        )
+    write_json_lines(result, out)
+    if out is not None:
+        click.echo(f"{len(result)} postings written to {out}", err=True)
+    sys.stdout.flush()

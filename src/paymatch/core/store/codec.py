@@ -1,0 +1,50 @@
+"""Conversions between the domain models and the store's columns: money, times, content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from paymatch.core.models import Order
+from paymatch.core.money import from_minor_units, to_minor_units
+
+__all__ = ["content_hash", "from_minor_units", "minor", "money", "to_minor_units", "utc"]
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` as naive UTC, the store's representation; naive input is taken as UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def minor(amount: Decimal, currency: str) -> int:
+    return to_minor_units(amount, currency)
+
+
+def money(units: int, currency: str) -> Decimal:
+    return from_minor_units(units, currency)
+
+
+def order_document(order: Order) -> dict[str, Any]:
+    """The order as JSON-safe data (amounts as decimal strings), as kept in ``orders.data``."""
+    document: dict[str, Any] = order.model_dump(mode="json", exclude_none=True)
+    return document
+
+
+def order_from_document(document: dict[str, Any]) -> Order:
+    """The Order back from what ``order_document`` stored.
+
+    Validation is kept: pydantic-core validates a stored document faster than ``model_construct``
+    assembles one in Python, and it keeps old documents readable when the model grows.
+    """
+    return Order.model_validate(document)
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    """A stable hash of an order's content, so that an unchanged order is recognised cheaply."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
