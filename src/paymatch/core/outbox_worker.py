@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import attrs
 from sqlalchemy import func, select, update
 
 from paymatch.connectors.interfaces import (
@@ -45,6 +46,33 @@ class Notifier(Protocol):
     def __call__(self, notification: Notification) -> bool: ...
 
 
+@attrs.frozen
+class MessengerOutcome:
+    """What a :class:`Messenger` made of one attempt."""
+
+    outcome: str
+    """``delivered``, ``recorded`` (no channel), ``obsolete`` (no longer due), ``retry`` (at
+    ``retry_at``) or ``failed`` (given up; the messenger has told the merchant)."""
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+class Messenger(Protocol):
+    """Renders and delivers the store's notification records (``paymatch.notify.worker``).
+
+    It keeps the notification row itself up to date (status, hand-over journal) and tells the
+    merchant about a failed message; the outbox worker only schedules the outbox item.
+    """
+
+    def deliver(
+        self, notification_id: int, *, attempt: int, first_attempt_at: datetime, now: datetime
+    ) -> MessengerOutcome: ...
+
+    def queue_due(self, now: datetime) -> int:
+        """Queue the notices that time makes due (postings left unassigned); how many."""
+        ...
+
+
 def backoff(attempts: int, schedules: Schedules) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: doubling, capped."""
     factor = 2 ** min(max(attempts - 1, 0), 30)
@@ -62,6 +90,7 @@ class OutboxWorker:
         connector: Callable[[str], OrderSource | None],
         mapping: Callable[[str], StatusMapping],
         notifiers: Sequence[Notifier],
+        messenger: Messenger | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -69,6 +98,7 @@ class OutboxWorker:
         self.connector = connector
         self.mapping = mapping
         self.notifiers = notifiers
+        self.messenger = messenger
 
     def run(self, now: datetime, *, limit: int = 1000) -> Counter[str]:
         """Do the due work (up to ``limit`` items); the outcome of each, counted."""
@@ -91,6 +121,8 @@ class OutboxWorker:
         try:
             if item.kind == WRITE_STATUS:
                 outcome = self._write_status(item)
+            elif item.kind == NOTIFY and self.messenger is not None:
+                return self._message(item, now)
             elif item.kind == NOTIFY:
                 outcome = self._notify(item, now)
             else:
@@ -183,6 +215,32 @@ class OutboxWorker:
                 return "delivered"
         self._mark(notification_id, "recorded", now)
         return "recorded"
+
+    def _message(self, item: queue.OutboxItem, now: datetime) -> str:
+        assert self.messenger is not None
+        created = item.created_at  # the store keeps naive UTC
+        result = self.messenger.deliver(
+            int(item.payload["notification_id"]),
+            attempt=item.attempts,
+            first_attempt_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            now=now,
+        )
+        with self.store.transaction() as conn:
+            if result.outcome == "retry":
+                queue.retry_later(
+                    conn,
+                    item,
+                    worker=self.worker,
+                    error=result.error or "retry",
+                    at=result.retry_at or now + backoff(item.attempts, self.schedules),
+                )
+            elif result.outcome == "failed":
+                queue.give_up(
+                    conn, item, worker=self.worker, error=result.error or "failed", now=now
+                )
+            else:
+                queue.complete(conn, item, worker=self.worker, outcome=result.outcome, now=now)
+        return result.outcome
 
     def _mark(self, notification_id: int, status: str, now: datetime) -> None:
         with self.store.transaction() as conn:

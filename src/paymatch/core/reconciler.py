@@ -30,10 +30,21 @@ from paymatch.connectors.interfaces import (
 from paymatch.core.clock import Clock, SystemClock
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
-from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
+from paymatch.core.ledger import (
+    LedgerBatch,
+    LedgerWriter,
+    order_row,
+    stored_order,
+    with_payment_reference,
+)
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
-from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
+from paymatch.core.outbox_worker import (
+    Messenger,
+    Notifier,
+    OutboxWorker,
+    notification_from_row,
+)
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
 from paymatch.core.records import (
     ImportReport,
@@ -102,6 +113,7 @@ class Reconciler:
         clock: Clock | None = None,
         worker_id: str | None = None,
         notifiers: Sequence[Notifier] = (),
+        messenger: Messenger | None = None,
     ) -> None:
         self.store = store
         self.config = config or PaymatchConfig()
@@ -127,6 +139,9 @@ class Reconciler:
             currencies=self._currencies(),
             tracked_states=self.lifecycle.tracked_states,
         )
+        if messenger is None and self.config.notify:
+            messenger = _default_messenger(self)
+        self.messenger = messenger
         self.outbox_worker = OutboxWorker(
             store,
             worker=self.worker_id,
@@ -134,6 +149,7 @@ class Reconciler:
             connector=self.connector,
             mapping=self.mapping,
             notifiers=notifiers,
+            messenger=messenger,
         )
         # A restarted worker holds no claims any more: give them back at once.
         queue.release(store, self.worker_id)
@@ -789,6 +805,8 @@ class Reconciler:
         syncs = self._scheduled_syncs(now)
         matched = self.match_pending(now=now).postings
         due = self._due_events(now)
+        if self.messenger is not None:
+            self.messenger.queue_due(now)
         outcomes = self.outbox_worker.run(now)
         with self.store.transaction() as conn:
             _touch_job(conn, "tick", now)
@@ -978,7 +996,7 @@ _MATCH_COLUMNS = (
 def _match_order(row: RowMapping) -> Order:
     """The order as the matcher sees it: keyed by the store's id, with what is still open."""
     open_minor = max(row["amount_minor"] - row["paid_minor"], 0)
-    data = dict(row["data"])
+    data = dict(with_payment_reference(row["data"], row["id"]))
     data["id"] = str(row["id"])
     data["open_amount"] = str(money(open_minor, row["currency"]))
     return order_from_document(data)
@@ -1029,6 +1047,24 @@ def _default_matcher(config: PaymatchConfig) -> MatcherPort:
     match_config = MatchConfig.from_mapping(config.match, where="match") if config.match else None
     matcher: MatcherPort = Matcher.with_plugins(match_config)
     return matcher
+
+
+def _default_messenger(reconciler: Reconciler) -> Messenger:
+    """paymatch's own messages (``[notify]``): rendered from templates, delivered by the plugin
+    hook or the configured sender (docs/notifications.md)."""
+    from paymatch.notify.worker import StoreMessenger  # noqa: PLC0415 - notify builds on core
+
+    return StoreMessenger.from_config(
+        reconciler.store,
+        reconciler.config,
+        connectors={name: source.connector for name, source in reconciler._source_configs.items()},
+        payment_information_sources=[
+            name
+            for name, source in reconciler._source_configs.items()
+            if source.send_payment_information
+        ],
+        now=reconciler.clock.now(),
+    )
 
 
 def _default_lifecycle(config: PaymatchConfig) -> LifecyclePort:

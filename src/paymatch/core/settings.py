@@ -104,6 +104,12 @@ class AccountConfig(_Section):
     countries: list[str] = []
     """Billing countries this account serves (payment information); empty = every country."""
     first_import: Literal["match", "no_assignment"] = "match"
+    bic: str | None = None
+    """The BIC, shown in payment information and put in the QR code (optional)."""
+    holder: str | None = None
+    """The account holder: the payee customers see (default: ``[notify] payee``)."""
+    bank: str | None = None
+    """The bank's name, shown in payment information."""
 
     @field_validator("iban", mode="before")
     @classmethod
@@ -138,6 +144,9 @@ class PaymatchConfig(_Section):
     """The matcher's ``[match]`` table (``MatchConfig``; docs/matching.md)."""
     policy: dict[str, Any] = Field(default_factory=dict)
     """The lifecycle policy table (defaults and per-source overrides; docs/lifecycle.md)."""
+    notify: dict[str, Any] = Field(default_factory=dict)
+    """The ``[notify]`` table: messages and their delivery (``NotifyConfig``;
+    docs/notifications.md)."""
 
     def source_schedule(self, name: str) -> Schedules:
         """The schedules of one source: its overrides on top of the global ones."""
@@ -158,6 +167,15 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             for key in ("orders", "status_file"):
                 if isinstance(settings.get(key), str):
                     settings[key] = str(base / settings[key])
+    notify = data.get("notify")
+    if isinstance(notify, dict):  # template directory, .eml directory, CA file
+        tables = [notify, *(notify.get("sources") or {}).values()]
+        for table, key in [(t, "templates") for t in tables] + [
+            (notify.get("file"), "directory"),
+            (notify.get("smtp"), "ca_file"),
+        ]:
+            if isinstance(table, dict) and isinstance(table.get(key), str):
+                table[key] = str(base / table[key])
     return data
 
 

@@ -570,10 +570,12 @@ def _split(facts: list[dict[str, Any]], signed: Decimal) -> list[Decimal] | None
     own_signs = [fact["_amount"] * (fact["_sign"] or entry_sign) for fact in facts]
     if sum(own_signs) == signed:
         return own_signs
-    # details that repeat the direction of the transaction a reversal undoes
-    entry_signs = [fact["_amount"] * entry_sign for fact in facts]
-    if sum(entry_signs) == signed:
-        return entry_signs
+    # details that all repeat the direction of the transaction a reversal undoes (not a batch
+    # that mixes directions: its absolute amounts adding up would be a coincidence)
+    if len({fact["_sign"] for fact in facts}) == 1:
+        entry_signs = [fact["_amount"] * entry_sign for fact in facts]
+        if sum(entry_signs) == signed:
+            return entry_signs
     return None
 
 
