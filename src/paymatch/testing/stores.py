@@ -62,6 +62,7 @@ def start_postgres_server() -> tuple[str, Callable[[], None]]:
         [*prefix, initdb, "-D", data, "-A", "trust", "-U", "paymatch", "--no-sync"],
         check=True,
         capture_output=True,
+        cwd="/",  # the server's user may not enter the caller's directory
     )
     options = (
         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
@@ -70,6 +71,7 @@ def start_postgres_server() -> tuple[str, Callable[[], None]]:
         [*prefix, pg_ctl, "-D", data, "-l", str(root / "log"), "-w", "-o", options, "start"],
         check=True,
         capture_output=True,
+        cwd="/",
     )
 
     def stop() -> None:
@@ -77,6 +79,7 @@ def start_postgres_server() -> tuple[str, Callable[[], None]]:
             [*prefix, pg_ctl, "-D", data, "-m", "immediate", "stop"],
             check=False,
             capture_output=True,
+            cwd="/",
         )
         shutil.rmtree(root, ignore_errors=True)
 
