@@ -2,8 +2,11 @@
 
 Each claimed item is done outside any transaction, then its outcome is recorded. A failure is
 retried with exponential backoff until the item's deadline (7 days by default); then the item
-expires and, for a write-back, the merchant is notified. Write-back is idempotent at the source
-(``WriteOutcome.ALREADY_DONE``/``NOT_OPEN``), which is what makes a repeat after a crash harmless.
+expires and, for a write-back, the merchant is notified. A write-back the source refuses with a
+*final* :class:`ConnectorError` (``error.final``: trying again cannot help, e.g. a cancellation
+the system cannot take) is not retried: the item fails at once and the merchant is notified.
+Write-back is idempotent at the source (``WriteOutcome.ALREADY_DONE``/``NOT_OPEN``), which is what
+makes a repeat after a crash harmless.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import attrs
 from sqlalchemy import func, select, update
 
 from paymatch.connectors.interfaces import (
+    ConnectorError,
     OrderSource,
     StatusMapping,
     StatusWrite,
@@ -127,11 +131,32 @@ class OutboxWorker:
                 outcome = self._notify(item, now)
             else:
                 outcome = "unknown_kind"
-        except Exception as error:  # every failure is retried, whatever raised it
-            return self._failed(item, f"{type(error).__name__}: {error}", now)
+        except ConnectorError as error:
+            if item.kind == WRITE_STATUS and error.final:
+                return self._refused(item, error, now)
+            return self._failed(item, _describe(error), now)
+        except Exception as error:  # anything else may be mended (a deploy, the settings): retry
+            return self._failed(item, _describe(error), now)
         with self.store.transaction() as conn:
             queue.complete(conn, item, worker=self.worker, outcome=outcome, now=now)
         return outcome
+
+    def _refused(self, item: queue.OutboxItem, error: ConnectorError, now: datetime) -> str:
+        """The source refused the write for good: no retry; the merchant is told now."""
+        with self.store.transaction() as conn:
+            if queue.give_up(
+                conn, item, worker=self.worker, error=_describe(error), now=now, status=queue.FAILED
+            ):
+                self._tell_merchant(
+                    conn,
+                    item,
+                    now,
+                    error=_describe(error),
+                    final=True,
+                    code=error.code,
+                    http_status=error.http_status,
+                )
+        return "failed"
 
     def _failed(self, item: queue.OutboxItem, error: str, now: datetime) -> str:
         with self.store.transaction() as conn:
@@ -139,25 +164,7 @@ class OutboxWorker:
                 if queue.give_up(conn, item, worker=self.worker, error=error, now=now) and (
                     item.kind == WRITE_STATUS
                 ):
-                    pk = item.payload["order_pk"]
-                    row = order_row(conn, pk)
-                    notify(
-                        conn,
-                        kind="write_back_failed",
-                        recipient="merchant",
-                        order_pk=pk,
-                        posting_id=None,
-                        data={
-                            "source": row["source"],
-                            "order_id": row["order_id"],
-                            "target": item.payload["target"],
-                            "error": error,
-                            "attempts": item.attempts,
-                        },
-                        now=now,
-                        deadline=now + self.schedules.write_back_retry_for,
-                        key=f"notify:expired:{item.id}",
-                    )
+                    self._tell_merchant(conn, item, now, error=error, final=False)
                 return "expired"
             queue.retry_later(
                 conn,
@@ -167,6 +174,31 @@ class OutboxWorker:
                 at=now + backoff(item.attempts, self.schedules),
             )
         return "retry"
+
+    def _tell_merchant(
+        self, conn: Any, item: queue.OutboxItem, now: datetime, *, error: str, **details: Any
+    ) -> None:
+        """A ``write_back_failed`` notice: the source was not told the order's new status."""
+        pk = item.payload["order_pk"]
+        row = order_row(conn, pk)
+        notify(
+            conn,
+            kind="write_back_failed",
+            recipient="merchant",
+            order_pk=pk,
+            posting_id=None,
+            data={
+                "source": row["source"],
+                "order_id": row["order_id"],
+                "target": item.payload["target"],
+                "error": error,
+                "attempts": item.attempts,
+                **details,
+            },
+            now=now,
+            deadline=now + self.schedules.write_back_retry_for,
+            key=f"notify:write_back_failed:{item.id}",
+        )
 
     # write-back ---------------------------------------------------------------------------
 
@@ -249,6 +281,10 @@ class OutboxWorker:
                 .where(notifications.c.id == notification_id)
                 .values(status=status, delivered_at=utc(now))
             )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def load_notification(conn: Any, notification_id: int) -> Notification:

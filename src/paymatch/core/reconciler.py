@@ -11,7 +11,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -127,9 +127,8 @@ class Reconciler:
         self._source_configs: dict[str, SourceConfig] = dict(self.config.sources)
         self._connectors: dict[str, OrderSource] = {}
         for name, connector in (sources or {}).items():
-            self._connectors[name] = connector
             self._source_configs.setdefault(name, SourceConfig(connector=connector.PLUGIN_NAME))
-        self._mappings: dict[str, StatusMapping] = {}
+            self._connectors[name] = self._with_overrides(name, connector)
         self._indexes: dict[frozenset[str] | None, _IndexCache] = {}
         self.writer = LedgerWriter(self.lifecycle, self.schedules)
         self._register_configuration()
@@ -235,29 +234,30 @@ class Reconciler:
         return None
 
     def connector(self, name: str) -> OrderSource | None:
-        """The connector of source ``name``, built from its settings on first use."""
+        """The connector of source ``name``, built from its settings on first use, with the
+        configured mapping overrides in force."""
         if name not in self._connectors:
             source = self._source_configs.get(name)
             if source is None:
                 return None
-            self._connectors[name] = _connector_class(source.connector).from_settings(
-                source.settings
-            )
+            connector = _connector_class(source.connector).from_settings(source.settings)
+            self._connectors[name] = self._with_overrides(name, connector)
         return self._connectors[name]
 
-    def mapping(self, name: str) -> StatusMapping:
-        """The connector's default mapping with the configured overrides."""
-        if name not in self._mappings:
-            connector = self.connector(name)
-            if connector is None:
-                raise ConfigError(f"unknown source {name!r}", field="sources")
+    def _with_overrides(self, name: str, connector: OrderSource) -> OrderSource:
+        """Put ``[sources.<name>.mapping]`` in force on the connector itself, so that what it
+        lists as open and checks before a write agree with what paymatch decides."""
+        overrides = self._source_configs[name].mapping
+        if overrides:
             try:
-                self._mappings[name] = connector.default_mapping().overridden_by(
-                    self._source_configs[name].mapping
-                )
+                connector.mapping = connector.mapping.overridden_by(overrides)
             except ValueError as error:
                 raise ConfigError(str(error), field=f"sources.{name}.mapping") from None
-        return self._mappings[name]
+        return connector
+
+    def mapping(self, name: str) -> StatusMapping:
+        """The mapping in force for source ``name``: its connector's default with the overrides."""
+        return self._require_source(name).mapping
 
     def _require_source(self, name: str) -> OrderSource:
         connector = self.connector(name)
@@ -310,6 +310,7 @@ class Reconciler:
                 else self.schedules
             )
             since = (row["changed_cursor"] or row["connected_at"]) - schedule.changed_overlap
+            since = utc(since).replace(tzinfo=UTC)  # connectors are handed aware times
             report = self.sync_engine.receive(
                 source, mapping, connector.list_changed_since(since), now=now, mode=mode
             )

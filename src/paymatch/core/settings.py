@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from paymatch.connectors.interfaces import StatusMapping
 from paymatch.core.errors import ConfigError
 from paymatch.core.money import normalize_currency
 
@@ -86,12 +87,30 @@ class SourceConfig(_Section):
     connector: str
     settings: dict[str, Any] = {}
     mapping: dict[str, Any] = {}
-    """Overrides of the connector's default StatusMapping (payment_methods, open_statuses, ...)."""
+    """The one place for the merchant's overrides of the connector's default StatusMapping
+    (``payment_methods``, ``open_statuses``, ``paid_status``, ``cancelled_status``); paymatch
+    puts them in force on the connector too (``OrderSource.mapping``)."""
     push: bool | None = None
     """Whether the source hands new orders over itself; default: what the connector says."""
     send_payment_information: bool = False
     """Whether paymatch sends payment information (then sources without push are polled)."""
     schedules: ScheduleOverrides = ScheduleOverrides()
+
+    @field_validator("mapping")
+    @classmethod
+    def _valid_overrides(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Names and values are checked when the file is read, not when the source is first used."""
+        known = list(StatusMapping.model_fields)
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(f"unknown mapping keys {unknown} (known: {', '.join(known)})")
+        try:
+            StatusMapping().overridden_by(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"mapping {where}: {first['msg']}") from None
+        return value
 
 
 class AccountConfig(_Section):
