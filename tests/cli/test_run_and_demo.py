@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,28 @@ def test_run_once_ticks_with_a_configuration(tmp_path: Path) -> None:
     assert (tmp_path / "store.db").exists()
     result = CliRunner().invoke(main, ["run", "--config", str(tmp_path / "missing.toml")])
     assert result.exit_code != 0
+
+
+def test_run_survives_a_failing_tick_and_stops_on_sigterm(tmp_path: Path, monkeypatch) -> None:
+    from paymatch.core.reconciler import Reconciler  # noqa: PLC0415
+
+    config = tmp_path / "paymatch.toml"
+    config.write_text('[store]\nurl = "sqlite:///store.db"\n')
+    calls = []
+    real_tick = Reconciler.tick
+
+    def tick(self, now=None):
+        calls.append(now)
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        os.kill(os.getpid(), signal.SIGTERM)  # the loop's own handler: stop after this tick
+        return real_tick(self, now)
+
+    monkeypatch.setattr(Reconciler, "tick", tick)
+    result = CliRunner().invoke(main, ["run", "--config", str(config), "--interval", "0"])
+    assert result.exit_code == 0, result.output
+    assert "tick failed: ConnectionError: database restarting" in result.output
+    assert len(calls) == 2
+    monkeypatch.setattr(Reconciler, "tick", lambda self, now=None: 1 / 0)
+    result = CliRunner().invoke(main, ["run", "--config", str(config), "--once"])
+    assert isinstance(result.exception, ZeroDivisionError)  # --once reports the failure

@@ -35,13 +35,18 @@ def make(store_url: str, clock: FixedClock) -> Iterator[Callable[..., Reconciler
     """Build a reconciler on the test's store with a memory source named ``shop``."""
     opened: list[Reconciler] = []
 
-    def build(source: MemorySource | None = None, **config: Any) -> Reconciler:
+    def build(
+        source: MemorySource | None = None,
+        *,
+        extra_sources: dict[str, MemorySource] | None = None,
+        **config: Any,
+    ) -> Reconciler:
         data: dict[str, Any] = {"sources": {"shop": {"connector": "memory"}}}
         data.update(config)
         reconciler = Reconciler(
             Store.open(store_url),
             config=config_from_dict(data),
-            sources={"shop": source or MemorySource()},
+            sources={"shop": source or MemorySource(), **(extra_sources or {})},
             matcher=FakeMatcher(),
             lifecycle=_lifecycle(),
             clock=clock,

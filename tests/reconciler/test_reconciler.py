@@ -263,6 +263,31 @@ def test_tick_runs_schedules_and_deadlines(make, clock) -> None:
     assert reconciler.tick().due_events == 0
 
 
+class _BrokenSource(MemorySource):
+    """A third-party connector with a bug: listing raises something that is no PaymatchError."""
+
+    def list_open_orders(self) -> list:
+        raise KeyError("billing_address")
+
+
+def test_a_plugin_crash_in_one_source_does_not_stop_the_others(make, clock, caplog) -> None:
+    shop = MemorySource()
+    reconciler = make(
+        shop,
+        extra_sources={"broken": _BrokenSource()},
+        sources={"shop": {"connector": "memory"}, "broken": {"connector": "memory"}},
+    )
+    report = reconciler.tick()
+    by_source = {r.source: r for r in report.syncs}
+    assert (by_source["shop"].mode, by_source["shop"].error) == ("connect", None)
+    assert by_source["broken"].error == "KeyError: 'billing_address'"
+    assert "scheduled sync of source 'broken' failed" in caplog.text
+    shop.put(order("1", "10001", "20.00", created_at=clock.now().replace(tzinfo=None)))
+    clock.advance(timedelta(hours=1))
+    reconciler.tick()  # the broken source fails again; the shop's new order still arrives
+    assert reconciler.order("1").state == "open"
+
+
 def test_assigned_amounts_never_exceed_the_posting(make, clock) -> None:
     reconciler, _ = connected(make, clock, order("1", "10001", "50.00"))
     reconciler.import_postings([posting("p", "10001", "80.00")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -13,6 +14,8 @@ from rich.console import Console
 from paymatch.core.reconciler import Reconciler
 from paymatch.core.records import TickReport
 from paymatch.core.settings import load_config
+
+_log = logging.getLogger(__name__)
 
 
 def _summary(report: TickReport) -> str:
@@ -61,14 +64,25 @@ def run(config_path: Path, once: bool, interval: float | None) -> None:
     def _stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     console.print(f"paymatch worker {reconciler.worker_id} on {config.store.url.split('@')[-1]}")
     try:
         while not stop.is_set():
-            console.print(_summary(reconciler.tick()))
+            try:
+                console.print(_summary(reconciler.tick()))
+            except Exception as error:
+                if once:
+                    raise
+                # The store or a plugin may fail for a while (a database restart, a deploy):
+                # everything a tick does is committed step by step, so the next tick resumes.
+                _log.exception("tick failed")
+                console.print(
+                    f"tick failed: {type(error).__name__}: {error}; retrying in {wait:g} s"
+                )
             if once:
                 break
             stop.wait(wait)
     finally:
         reconciler.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

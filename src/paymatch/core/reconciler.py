@@ -7,6 +7,7 @@ sources and a clock. Every public method commits what it changed before it retur
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections import Counter
@@ -79,6 +80,8 @@ from paymatch.core.store.schema import (
 from paymatch.core.sync import SourceSync
 
 MATCH_CHUNK = 2000
+
+_log = logging.getLogger(__name__)
 """Postings matched per transaction: big enough to be fast, small enough to keep locks short."""
 
 
@@ -349,14 +352,17 @@ class Reconciler:
                     and _due(row["last_poll_at"], schedule.poll, moment)
                 ):
                     reports.append(self.sync(name, "poll", now=now))
-            except PaymatchError as error:  # the other sources still get their turn
+            except Exception as error:  # a plugin may raise anything; the other sources go on
+                if not isinstance(error, PaymatchError):
+                    _log.exception("scheduled sync of source %r failed", name)
+                message = _describe_failure(error)
                 with self.store.transaction() as conn:
                     conn.execute(
                         update(sources)
                         .where(sources.c.name == name)
-                        .values(last_error=str(error)[:2000])
+                        .values(last_error=message[:2000])
                     )
-                reports.append(SyncReport(source=name, mode="scheduled", error=str(error)))
+                reports.append(SyncReport(source=name, mode="scheduled", error=message))
         return reports
 
     # postings -----------------------------------------------------------------------------
@@ -978,6 +984,13 @@ def _touch_job(conn: Connection, name: str, now: datetime) -> None:
             index_elements=["name"], set_={"last_run_at": statement.excluded.last_run_at}
         )
     )
+
+
+def _describe_failure(error: Exception) -> str:
+    """Our own errors say what went wrong; anything else is named by its type (a plugin's bug)."""
+    if isinstance(error, PaymatchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
