@@ -372,3 +372,40 @@ def test_reference_patterns_from_plugins() -> None:
         [posting(amount="23.00", remittance=text)], orders
     )
     assert assigned(decision) == [("a1", Decimal("23.00"))]
+
+
+@pytest.mark.parametrize(
+    ("payer", "identified"),
+    [("Müller & Müller", True), ("MUELLER U. MUELLER", True), ("Ab Ab", False), ("& &", False)],
+)
+def test_payer_names_with_one_distinct_word_are_weighed_like_any_other(
+    payer: str, identified: bool
+) -> None:
+    # An earlier matcher raised IndexError when a payer's name repeated its only long word.
+    shop = [
+        order("m1", number="60001", amount="77.00", company="Müller & Müller GmbH"),
+        order("m2", number="60002", amount="12.00", customer_name="Jana Müller"),
+    ]
+    [decision] = decide(posting(amount="77.00", counterparty_name=payer), orders=shop)
+    if identified:
+        assert assigned(decision) == [("m1", Decimal("77.00"))]
+    else:
+        assert decision.decision is DecisionKind.SUGGESTED
+    [with_reference] = decide(
+        posting(amount="77.00", counterparty_name=payer, remittance="Bestellung 60001"),
+        orders=shop,
+    )
+    assert assigned(with_reference) == [("m1", Decimal("77.00"))]
+
+
+@pytest.mark.parametrize("payer", [None, "Karl Schmidt", "Gartenbau Lehmann KG"])
+def test_the_amount_alone_never_assigns_however_few_orders_are_open(payer: str | None) -> None:
+    shop = [order("m1", number="60001", amount="77.00", customer_name="Eva Braun")]
+    lone = posting(amount="77.00", counterparty_name=payer, remittance="Danke")
+    [decision] = decide(lone, orders=shop)
+    assert decision.decision is DecisionKind.SUGGESTED
+    assert [c.order_id for c in decision.candidates] == ["m1"]
+    assert "only the amount points to this order" in decision.reason
+    config = MatchConfig.from_mapping({"decision": {"amount_alone_assigns": True}})
+    [allowed] = Matcher(config).match([lone], shop)
+    assert assigned(allowed) == [("m1", Decimal("77.00"))]

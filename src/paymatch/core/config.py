@@ -56,6 +56,12 @@ class DecisionRules(BaseModel):
         description="Least lead of the best candidate over the runner-up, in log10 odds "
         "(2.0: at least 100 times more likely).",
     )
+    amount_alone_assigns: bool = Field(
+        False,
+        description="Whether an order may be assigned when only its amount (and date) point to "
+        "it: no reference, no known IBAN, no matching payer name. Off by default, as a careful "
+        "bookkeeper would ask first, however few orders are open.",
+    )
     suggest_min_evidence: float = Field(
         1.0,
         description="Least combined evidence (log10 likelihood ratio) for a candidate to be "

@@ -47,6 +47,9 @@ from paymatch.rules.references import (
 Ev = tuple[EvidenceKind, float, str]
 """One piece of evidence: kind, weight (log10 likelihood ratio), sentence."""
 
+_IDENTIFYING = frozenset(EvidenceKind) - {EvidenceKind.AMOUNT, EvidenceKind.DATE}
+"""Evidence that names the order or the payer; amount and date only corroborate it."""
+
 _OWN_REFERENCE_WEIGHT = math.log10(0.95 / 1e-9)
 _MAX_LOG_ODDS = 300.0
 
@@ -631,6 +634,12 @@ class Scorer:
             evidence.append((EvidenceKind.DATE, when[0], when[1]))
             if when[0] <= math.log10(self.config.dates.before_order_lr):
                 blocked = blocked or "booked before the order was placed"
+        if not self.config.decision.amount_alone_assigns and not any(
+            kind in _IDENTIFYING and weight > 0 for kind, weight, _text in evidence
+        ):
+            blocked = (
+                blocked or "only the amount points to this order (no reference, no known payer)"
+            )
         strength = sum(item[1] for item in evidence)
         return Hypothesis(
             entries=(entry,),
