@@ -33,6 +33,7 @@ from paymatch.core.errors import ConfigError, InputError, PaymatchError
 from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
+from paymatch.core.order_index import OrderEntry
 from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
 from paymatch.core.records import (
@@ -49,7 +50,7 @@ from paymatch.core.records import (
     candidate_view,
 )
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
-from paymatch.core.store import Ledger, Store
+from paymatch.core.store import Ledger, Store, bulk
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import minor, money, order_from_document, utc
 from paymatch.core.store.schema import (
@@ -430,8 +431,7 @@ class Reconciler:
                 }
                 for p in new
             ]
-            for start in range(0, len(rows), 5000):
-                conn.execute(insert(postings), rows[start : start + 5000])
+            bulk.insert_rows(conn, postings, rows)
         summary = self.match_pending(now=now, keep_decisions=keep_decisions)
         counts = Counter(summary.counts)
         return ImportReport(
@@ -559,24 +559,8 @@ class Reconciler:
         """The scope's match index, brought up to date with every committed order change."""
         conn = ledger.conn
         cache = self._indexes.get(scope)
-        matchable = sorted(self.lifecycle.matchable_states)
         if cache is None:
-            query = select(*_MATCH_COLUMNS).where(
-                orders.c.state.in_(matchable), orders.c.amount_minor > orders.c.paid_minor
-            )
-            if scope is not None:
-                query = query.where(orders.c.source.in_(sorted(scope)))
-            pks: set[int] = set()
-
-            def stream() -> Iterable[Order]:
-                # Row by row (server-side cursor on PostgreSQL): a million orders are never
-                # held as rows and as Order objects at the same time.
-                result = conn.execute(query.execution_options(yield_per=10_000))
-                for row in result.mappings():
-                    pks.add(row["id"])
-                    yield _match_order(row)
-
-            index = self.matcher.index(stream(), history=self._history(conn, scope))
+            index, pks = self._build_index(conn, scope)
             cache = _IndexCache(index, pks, ledger.seq)
             self._indexes[scope] = cache
             return cache.index
@@ -600,6 +584,39 @@ class Reconciler:
                 cache.pks.discard(pk)
         cache.seq = ledger.seq
         return cache.index
+
+    def _build_index(
+        self, conn: Connection, scope: frozenset[str] | None
+    ) -> tuple[MatchIndexPort, set[int]]:
+        """A match index over the scope's open orders, and the store keys it holds."""
+        query = select(*_MATCH_COLUMNS).where(
+            orders.c.state.in_(sorted(self.lifecycle.matchable_states)),
+            orders.c.amount_minor > orders.c.paid_minor,
+        )
+        if scope is not None:
+            query = query.where(orders.c.source.in_(sorted(scope)))
+        history = self._history(conn, scope)
+        # Row by row (server-side cursor on PostgreSQL): a million orders are never held as
+        # rows and as index entries at the same time.
+        rows = conn.execute(query.execution_options(yield_per=10_000))
+        pks: set[int] = set()
+        if isinstance(self.matcher, Matcher):
+            # paymatch's own matcher takes entries built straight from the stored documents:
+            # they were validated on the way in, and a pydantic Order per row would cost about
+            # as much again as indexing it.
+            def entries() -> Iterable[OrderEntry]:
+                for pk, currency, amount_minor, paid_minor, data in rows:
+                    pks.add(pk)
+                    yield _match_entry(pk, currency, amount_minor, paid_minor, data)
+
+            return self.matcher.index_entries(entries(), history=history), pks
+
+        def stream() -> Iterable[Order]:
+            for row in rows.mappings():
+                pks.add(row["id"])
+                yield _match_order(row)
+
+        return self.matcher.index(stream(), history=history), pks
 
     def _history(self, conn: Connection, scope: frozenset[str] | None) -> dict[str, list[str]]:
         query = select(payer_history.c.iban, payer_history.c.customer_number)
@@ -967,7 +984,6 @@ def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
 
 _MATCH_COLUMNS = (
     orders.c.id,
-    orders.c.source,
     orders.c.currency,
     orders.c.amount_minor,
     orders.c.paid_minor,
@@ -982,6 +998,18 @@ def _match_order(row: RowMapping) -> Order:
     data["id"] = str(row["id"])
     data["open_amount"] = str(money(open_minor, row["currency"]))
     return order_from_document(data)
+
+
+def _match_entry(
+    pk: int, currency: str, amount_minor: int, paid_minor: int, data: dict[str, Any]
+) -> OrderEntry:
+    """What :func:`_match_order` gives the matcher, without building the ``Order``."""
+    return OrderEntry.from_json(
+        data,
+        id=str(pk),
+        amount=money(amount_minor, currency),
+        open=money(max(amount_minor - paid_minor, 0), currency),
+    )
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:
