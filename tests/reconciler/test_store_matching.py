@@ -1,0 +1,117 @@
+"""The Reconciler with paymatch's own matcher and lifecycle decides as the matcher in memory does.
+
+The store builds its match index straight from the stored order documents (no ``Order`` models);
+this checks that the decisions are the same as those of ``Matcher().index(orders)``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from paymatch.connectors.memory import MemorySource
+from paymatch.core.clock import FixedClock
+from paymatch.core.lifecycle_adapter import StoreLifecycle
+from paymatch.core.matcher import Matcher
+from paymatch.core.models import Decision, Order, PaymentCode, Posting
+from paymatch.core.reconciler import Reconciler
+from paymatch.core.settings import config_from_dict
+from paymatch.core.store import Store, schema
+
+NOW = datetime(2026, 11, 11, tzinfo=UTC)
+NAMES = ["Jana Müller", "Peter Schmidt", "Anna Weber", "Lukas Becker", "Eva Koch"]
+
+
+def _shop(seed: int) -> tuple[list[Order], list[Posting]]:
+    rng = random.Random(seed)
+    orders = [
+        Order(
+            id=f"o{n}",
+            source="shop",
+            number=str(20000 + n),
+            customer_number=f"K{n % 7}",
+            customer_name=rng.choice(NAMES),
+            email=f"c{n % 5}@example.org" if n % 3 else None,
+            amount=Decimal(rng.choice([1990, 2500, 4990, 12000])) / 100,
+            currency="EUR",
+            payment_code=rng.choice(list(PaymentCode)),
+            status="open",
+            created_at=datetime(2026, 11, 1, 9, 0),
+            known_ibans=("DE89370400440532013000",) if n % 4 == 0 else (),
+        )
+        for n in range(60)
+    ]
+    postings = []
+    for n in range(40):
+        order = rng.choice(orders)
+        text = rng.choice([f"Bestellung {order.number}", order.customer_name or "", "Danke"])
+        amount = rng.choice([order.amount, order.amount / 2, Decimal("25.00")])
+        postings.append(
+            Posting(
+                id=f"p{n:03d}",
+                account_iban="DE02120300000000202051",
+                booking_date="2026-11-10",
+                amount=amount.quantize(Decimal("0.01")),
+                currency="EUR",
+                counterparty_name=rng.choice([order.customer_name, "Someone Else"]),
+                counterparty_iban=rng.choice([None, "DE89370400440532013000"]),
+                remittance=text,
+            )
+        )
+    return orders, postings
+
+
+def _outline(decision: Decision, names: dict[str, str] | None = None) -> Any:
+    def name(key: str) -> str:
+        return names[key] if names else key
+
+    return (
+        decision.posting_id,
+        str(decision.decision),
+        [(name(a.order_id), a.amount) for a in decision.assignments],
+        [name(c.order_id) for c in decision.candidates],
+        decision.reason,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) -> None:
+    orders, postings = _shop(seed)
+    config = config_from_dict(
+        {
+            "sources": {"shop": {"connector": "memory"}},
+            "accounts": [{"iban": "DE02120300000000202051", "currency": "EUR"}],
+        }
+    )
+    reconciler = Reconciler(
+        Store.open(store_url),
+        config=config,
+        sources={"shop": MemorySource()},
+        matcher=Matcher(),
+        lifecycle=StoreLifecycle(),
+        clock=FixedClock(datetime(2026, 10, 1, tzinfo=UTC)),
+        worker_id="test",
+    )
+    try:
+        reconciler.connect_source("shop")
+        reconciler.sync_engine.receive(
+            "shop", reconciler.mapping("shop"), list(orders), now=NOW, mode="push"
+        )
+        with reconciler.store.reading() as conn:
+            keys = dict(conn.execute(select(schema.orders.c.order_id, schema.orders.c.id)).all())
+        reconciler.clock = FixedClock(NOW)
+        report = reconciler.import_postings(postings, keep_decisions=len(postings))
+    finally:
+        reconciler.close()
+    # In memory under the store's keys: ties between candidates are broken by the key.
+    index = Matcher().index(o.model_copy(update={"id": str(keys[o.id])}) for o in orders)
+    names = {str(pk): order_id for order_id, pk in keys.items()}
+    expected = [_outline(index.match(p), names) for p in postings]
+    assert [_outline(d) for d in report.decisions] == expected
+    assert report.assigned + report.partial > 0
+    assert report.suggested > 0
