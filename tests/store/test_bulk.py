@@ -7,31 +7,28 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from paymatch.core.store import Store, bulk
 from paymatch.core.store.schema import notifications
 
-rows = st.lists(
-    st.fixed_dictionaries(
-        {
-            "kind": st.sampled_from(["payment_information", "überzahlung"]),
-            "recipient": st.sampled_from(["customer", "merchant"]),
-            "order_pk": st.none(),
-            "posting_id": st.none(),
-            "data": st.dictionaries(
-                st.text(max_size=5),
-                st.none() | st.integers() | st.text(max_size=8) | st.lists(st.booleans()),
-                max_size=3,
-            ),
-            "created_at": st.datetimes(min_value=datetime(1990, 1, 1)),
-            "status": st.just("pending"),
-            "delivered_at": st.none() | st.datetimes(min_value=datetime(1990, 1, 1)),
-        }
-    ),
-    min_size=1,
-    max_size=8,
+row = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["payment_information", "überzahlung"]),
+        "recipient": st.sampled_from(["customer", "merchant"]),
+        "order_pk": st.none(),
+        "posting_id": st.none(),
+        "data": st.dictionaries(
+            st.text(max_size=5),
+            st.none() | st.integers() | st.text(max_size=8) | st.lists(st.booleans()),
+            max_size=3,
+        ),
+        "created_at": st.datetimes(min_value=datetime(1990, 1, 1)),
+        "status": st.just("pending"),
+        "delivered_at": st.none() | st.datetimes(min_value=datetime(1990, 1, 1)),
+    }
 )
+rows = st.lists(row, min_size=1, max_size=8)
 
 
 def _stored(store: Store, ids: list[int]) -> tuple[list[Any], list[Any]]:
@@ -107,3 +104,34 @@ def test_keys_continue_after_the_stored_ones_and_roll_back_with_the_transaction(
             assert stored.scalars().all() == first + second
         assert len(first) == 2
         assert second[0] > first[1]
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows, st.data())
+def test_bulk_update_stores_what_sqlalchemy_stores(
+    store_url: str, batch: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    changes = data.draw(st.lists(row, min_size=len(batch), max_size=len(batch)))
+    columns = ["kind", "data", "created_at", "delivered_at"]
+    with Store.open(store_url) as store:
+        with store.transaction() as conn:
+            fast = bulk.insert_rows_returning_ids(conn, notifications, batch)
+            slow = bulk.insert_rows_returning_ids(conn, notifications, batch)
+            bulk.update_rows(
+                conn,
+                notifications,
+                columns,
+                [
+                    {"_id": i, **{c: new[c] for c in columns}}
+                    for i, new in zip(fast, changes, strict=True)
+                ],
+            )
+            for i, new in zip(slow, changes, strict=True):
+                conn.execute(
+                    update(notifications)
+                    .where(notifications.c.id == i)
+                    .values({c: new[c] for c in columns})
+                )
+        assert _stored(store, fast) == _stored(store, slow)

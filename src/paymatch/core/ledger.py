@@ -553,12 +553,7 @@ class LedgerBatch:
             if not keys:
                 continue
             rows = [{"_id": pk, **{c: self.orders[pk][c] for c in columns}} for pk in sorted(keys)]
-            statement = (
-                update(orders)
-                .where(orders.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in columns})
-            )
-            _many(conn, statement, rows)
+            bulk.update_rows(conn, orders, columns, rows)
         bulk.insert_rows(conn, assignments, self.new_assignments)
         if self.unassigned:
             statement = (
@@ -578,12 +573,7 @@ class LedgerBatch:
                 {"_id": p, **{c: self.postings[p][c] for c in _POSTING_UPDATE}}
                 for p in sorted(self.dirty_postings)
             ]
-            statement = (
-                update(postings)
-                .where(postings.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in _POSTING_UPDATE})
-            )
-            _many(conn, statement, rows)
+            bulk.update_rows(conn, postings, _POSTING_UPDATE, rows)
         bulk.insert_rows(conn, review_items, self.reviews)
         if self.resolved:
             statement = (

@@ -70,6 +70,11 @@ from paymatch.core.sync import SourceSync
 
 MATCH_CHUNK = 2000
 """Postings matched per transaction: big enough to be fast, small enough to keep locks short."""
+_INDEX_BATCH = 500
+"""Order rows fetched at a time while the match index is built. Small on purpose: rows that live
+through a few hundred allocations are promoted to the oldest generation of Python's garbage
+collector and bring on its full collections, which cost seconds once a million orders are
+indexed. (On PostgreSQL this is the server-side cursor's fetch size.)"""
 
 
 def _connector_class(name: str) -> type[OrderSource]:
@@ -598,7 +603,7 @@ class Reconciler:
         history = self._history(conn, scope)
         # Row by row (server-side cursor on PostgreSQL): a million orders are never held as
         # rows and as index entries at the same time.
-        rows = conn.execute(query.execution_options(yield_per=10_000))
+        rows = conn.execute(query.execution_options(yield_per=_INDEX_BATCH))
         pks: set[int] = set()
         if isinstance(self.matcher, Matcher):
             # paymatch's own matcher takes entries built straight from the stored documents:

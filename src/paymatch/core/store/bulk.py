@@ -1,7 +1,7 @@
-"""Bulk inserts: many rows into one table inside the caller's transaction, the fast way.
+"""Bulk writes: many rows of one table inside the caller's transaction, the fast way.
 
-SQLAlchemy's generic bulk insert (``executemany``, or multi-row ``INSERT ... RETURNING`` when
-the keys are wanted back) costs more per row than the database's own work: on PostgreSQL,
+SQLAlchemy's generic bulk statements (``executemany``, or multi-row ``INSERT ... RETURNING`` when
+the keys are wanted back) cost more per row than the database's own work: on PostgreSQL,
 psycopg parsed megabytes of SQL text in Python for a large intake. So:
 
 * PostgreSQL gets ``COPY``: one stream per table, values converted by psycopg's C dumpers. Keys
@@ -11,6 +11,9 @@ psycopg parsed megabytes of SQL text in Python for a large intake. So:
   the column types' own bind processors (so they are stored exactly as SQLAlchemy stores them).
   Keys follow the largest one in the table: SQLite's own rule for a new rowid, and safe because
   every writing transaction holds the database's write lock from its start (see ``engine``).
+
+* Updates by key are the driver's ``executemany`` of one ``UPDATE`` on both databases, values
+  converted in the same way.
 
 Rows are dicts with the same keys; a column missing from them gets its SQL default (NULL).
 """
@@ -56,14 +59,45 @@ def insert_rows_returning_ids(
     return ids
 
 
+def update_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Set ``columns`` of each row whose key (``id``) is the row's ``_id``."""
+    if not rows:
+        return
+    mark = _placeholder(conn)
+    assignments = ", ".join(f'"{name}" = {mark}' for name in columns)
+    statement = f'UPDATE "{table.name}" SET {assignments} WHERE "id" = {mark}'
+    keyed = [{**row, "id": row["_id"]} for row in rows]
+    _executemany(conn, table, statement, [*columns, "id"], keyed)
+
+
 def _sqlite_executemany(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    marks = ", ".join(_placeholder(conn) for _ in names)
+    _executemany(
+        conn, table, f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', names, rows
+    )
+
+
+def _placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _executemany(
+    conn: Connection,
+    table: Table,
+    statement: str,
+    names: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """The driver's ``executemany`` of ``statement`` with the values of ``names`` from each row,
+    converted by the columns' own bind processors (as SQLAlchemy would convert them)."""
     dialect = conn.dialect
     processors = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     ]
-    columns = ", ".join(f'"{name}"' for name in names)
-    statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'
     for start in range(0, len(rows), CHUNK):
         conn.exec_driver_sql(
             statement,
