@@ -14,8 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from conftest_helpers import order, posting
+from doubles import FakeLifecycle, FakeMatcher
 from paymatch.connectors.memory import MemorySource
+from paymatch.core import reconciler as reconciler_module
 from paymatch.core.clock import FixedClock
+from paymatch.core.errors import PaymatchError
 from paymatch.core.lifecycle_adapter import StoreLifecycle
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, Order, PaymentCode, Posting
@@ -115,3 +119,54 @@ def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) ->
     assert [_outline(d) for d in report.decisions] == expected
     assert report.assigned + report.partial > 0
     assert report.suggested > 0
+
+
+class _RefusingLifecycle(FakeLifecycle):
+    """Refuses every payment for an order of 13.00 (as a state that takes none would)."""
+
+    def apply(self, snapshot: Any, event: str, **kwargs: Any) -> Any:
+        if event == "payment_assigned" and snapshot["amount"] == "13.00":
+            raise PaymatchError("this order takes no payment")
+        return super().apply(snapshot, event, **kwargs)
+
+
+def test_a_refused_assignment_rebuilds_the_index_after_its_chunk_only(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One posting per step: postings after the refusal are matched after it was applied.
+    monkeypatch.setattr(reconciler_module, "MATCH_STEP", 1)
+    matcher = FakeMatcher()
+    source = MemorySource()
+    reconciler = Reconciler(
+        Store.open(store_url),
+        config=config_from_dict({"sources": {"shop": {"connector": "memory"}}}),
+        sources={"shop": source},
+        matcher=matcher,
+        lifecycle=_RefusingLifecycle(),
+        clock=FixedClock(NOW),
+        worker_id="test",
+    )
+    try:
+        reconciler.connect_source("shop")
+        for item in (order("A", "10001", "13.00"), order("B", "10002", "20.00")):
+            source.put(item.model_copy(update={"created_at": datetime(2026, 11, 12)}))
+            reconciler.receive_order("shop", source.orders[item.id])
+        reconciler.import_postings(
+            [
+                posting("p1", "10001", "13.00"),
+                posting("p2", "10001", "13.00"),
+                posting("p3", "10002", "20.00"),
+            ]
+        )
+        # The index still counts A as paid by the refused share until the chunk is committed:
+        # p2 finds no open order instead of one the unflushed chunk has not paid.
+        statuses = [reconciler.posting(p).status for p in ("p1", "p2", "p3")]
+        assert statuses == ["suggested", "unmatched", "assigned"]
+        assert "automatic assignment refused" in (reconciler.posting("p1").reason or "")
+        assert matcher.builds == 1
+        reconciler.import_postings([posting("p4", "10001", "13.00")])
+        assert matcher.builds == 2  # rebuilt from the store: A is open again
+        assert "automatic assignment refused" in (reconciler.posting("p4").reason or "")
+        assert [a.order_id for a in reconciler.assignments()] == ["B"]
+    finally:
+        reconciler.close()

@@ -70,6 +70,11 @@ from paymatch.core.sync import SourceSync
 
 MATCH_CHUNK = 2000
 """Postings matched per transaction: big enough to be fast, small enough to keep locks short."""
+MATCH_STEP = 100
+"""Postings matched, then applied, at a time within a chunk. A decision is dozens of small
+objects; dropped after a hundred postings, most never reach the oldest generation of Python's
+garbage collector, whose full collections cost seconds each once a million orders are indexed.
+(The writes of the whole chunk still go to the database together, when it is flushed.)"""
 _INDEX_BATCH = 500
 """Order rows fetched at a time while the match index is built. Small on purpose: rows that live
 through a few hundred allocations are promoted to the oldest generation of Python's garbage
@@ -125,6 +130,7 @@ class Reconciler:
             self._source_configs.setdefault(name, SourceConfig(connector=connector.PLUGIN_NAME))
         self._mappings: dict[str, StatusMapping] = {}
         self._indexes: dict[frozenset[str] | None, _IndexCache] = {}
+        self._stale_indexes = False
         self.writer = LedgerWriter(self.lifecycle, self.schedules)
         self._register_configuration()
         self.sync_engine = SourceSync(
@@ -437,7 +443,8 @@ class Reconciler:
                 for p in new
             ]
             bulk.insert_rows(conn, postings, rows)
-        summary = self.match_pending(now=now, keep_decisions=keep_decisions)
+        # The postings just stored are matched as they are: no need to validate them again.
+        summary = self._match_pending(now, keep_decisions, {p.id: p for p in new})
         counts = Counter(summary.counts)
         return ImportReport(
             batch_id=batch_id,
@@ -475,7 +482,11 @@ class Reconciler:
         self, *, now: datetime | None = None, keep_decisions: int = 10_000
     ) -> MatchSummary:
         """Match every posting not decided yet (after an import, or after a crash)."""
-        now = now or self.clock.now()
+        return self._match_pending(now or self.clock.now(), keep_decisions, {})
+
+    def _match_pending(
+        self, now: datetime, keep_decisions: int, known: Mapping[str, Posting]
+    ) -> MatchSummary:
         counts: Counter[str] = Counter()
         decisions: list[Decision] = []
         total = 0
@@ -496,7 +507,7 @@ class Reconciler:
                         break
                     batch = self.writer.batch(ledger, now)
                     keep = max(keep_decisions - len(decisions), 0)
-                    for status, decision in self._match_chunk(batch, rows, keep=keep):
+                    for status, decision in self._match_chunk(batch, rows, known, keep=keep):
                         counts[status] += 1
                         if decision is not None:
                             decisions.append(decision)
@@ -505,15 +516,40 @@ class Reconciler:
             except BaseException:
                 self._indexes.clear()  # the indexes may hold what was rolled back
                 raise
+            finally:
+                if self._stale_indexes:
+                    self._indexes.clear()
+                    self._stale_indexes = False
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
     def _match_chunk(
-        self, batch: LedgerBatch, rows: Sequence[RowMapping], *, keep: int
+        self,
+        batch: LedgerBatch,
+        rows: Sequence[RowMapping],
+        known: Mapping[str, Posting],
+        *,
+        keep: int,
     ) -> list[tuple[str, Decision | None]]:
         """Match the postings in ``rows`` in order and collect the writes in ``batch``."""
+        results: list[tuple[str, Decision | None]] = []
+        for start in range(0, len(rows), MATCH_STEP):
+            part = rows[start : start + MATCH_STEP]
+            results += self._match_step(batch, part, known, keep=keep - start)
+        return results
+
+    def _match_step(
+        self,
+        batch: LedgerBatch,
+        rows: Sequence[RowMapping],
+        known: Mapping[str, Posting],
+        *,
+        keep: int,
+    ) -> list[tuple[str, Decision | None]]:
         matched: list[tuple[RowMapping, Posting, Decision]] = []
         for row in rows:
-            posting = Posting.model_validate(row["data"])
+            posting = known.get(row["id"])
+            if posting is None:
+                posting = Posting.model_validate(row["data"])
             index = self._index(batch.ledger, self._scope(row["account_iban"]))
             matched.append((row, posting, index.match(posting)))
             batch.posting(row["id"], row)
@@ -637,9 +673,11 @@ class Reconciler:
     ) -> str:
         posting_id = row["id"]
         if decision.decision is DecisionKind.ASSIGNED and decision.assignments:
+            shares = {share.order_id for share in decision.assignments}
             evidence = {
                 c.order_id: [e.model_dump(mode="json") for e in c.evidence]
                 for c in decision.candidates
+                if c.order_id in shares  # the others are not kept with an assignment
             }
             keys = [int(share.order_id) for share in decision.assignments]
             point = batch.checkpoint(keys, [posting_id])
@@ -656,9 +694,12 @@ class Reconciler:
                     )
             except PaymatchError as error:
                 # The lifecycle refused (e.g. the order cannot take a payment in its state): a
-                # person decides. The index applied the assignment already, so rebuild it.
+                # person decides. The index applied the assignment already, so rebuild it, but
+                # only once the chunk is committed: built now, it would miss the chunk's writes
+                # that are not flushed yet. Until then the index counts the order as paid by
+                # the refused share, which can only keep it from being assigned, never more.
                 batch.rollback(point)
-                self._indexes.clear()
+                self._stale_indexes = True
                 self._to_review(
                     batch, posting_id, decision, f"automatic assignment refused: {error}"
                 )
