@@ -7,13 +7,15 @@ pg_bin() {
 }
 
 PG_ROOT=$(mktemp -d /tmp/paymatch-pg.XXXXXX)
-PG_PORT=${PAYMATCH_PG_PORT:-55432}
+# a free port, so that a server someone else runs on this machine is no obstacle
+PG_PORT=${PAYMATCH_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 # initdb refuses to run as root: run the server as an unprivileged user.
 if [ "$(id -u)" = 0 ]; then
     PG_USER=postgres
     id "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_USER"
     chown "$PG_USER" "$PG_ROOT"
-    as_pg() { runuser -u "$PG_USER" -- "$@"; }
+    # from / : the unprivileged user may not enter the checkout's directory
+    as_pg() { (cd / && runuser -u "$PG_USER" -- "$@"); }
 else
     as_pg() { "$@"; }
 fi

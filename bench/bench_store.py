@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # the throwaway PostgreSQL server of the test fixtures
+sys.path.insert(0, str(ROOT / "tests"))  # the stand-ins of tests/doubles.py
 
 from paymatch.connectors.memory import MemorySource  # noqa: E402
 from paymatch.core.clock import FixedClock  # noqa: E402
@@ -230,10 +230,13 @@ def _postgres() -> tuple[str, Any]:
     url = os.environ.get("PAYMATCH_BENCH_POSTGRES_URL")
     if url:
         return url, None
-    import conftest  # noqa: PLC0415 - the tests' throwaway server
+    from paymatch.testing.stores import (  # noqa: PLC0415
+        fresh_postgres_database,
+        start_postgres_server,
+    )
 
-    server, stop = conftest._start_server()
-    return conftest.fresh_postgres_database(server), stop
+    server, stop = start_postgres_server()
+    return fresh_postgres_database(server), stop
 
 
 def main() -> None:

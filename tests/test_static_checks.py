@@ -16,12 +16,12 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_lint() -> None:
-    result = _run("ruff", "check", ".")
+    result = _run("ruff", "check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format() -> None:
-    result = _run("ruff", "format", "--check", ".")
+    result = _run("ruff", "format", "--no-cache", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

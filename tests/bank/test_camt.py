@@ -290,6 +290,19 @@ def test_missing_booking_date_falls_back_to_value_date_then_statement() -> None:
     assert neither.booking_date == date(2024, 3, 2)  # the record's CreDtTm
 
 
+def test_a_repeated_element_is_read_at_its_first_occurrence_on_each_path() -> None:
+    # Schema-invalid, but seen in the wild: an element that may occur once appears twice. The
+    # reader takes the first element on each path, wherever its parent sits.
+    repeated = (
+        "<BkTxCd><Prtry><Issr>DK</Issr></Prtry></BkTxCd>"
+        "<BkTxCd><Prtry><Cd>NTRF+166+9310+997</Cd></Prtry></BkTxCd>"
+        "<AddtlNtryInf>first</AddtlNtryInf><AddtlNtryInf>second</AddtlNtryInf>"
+    )
+    posting = one(document(entry(after=repeated)))
+    assert posting.bank_transaction_code == "NTRF+166+9310+997"
+    assert posting.booking_text == "first"
+
+
 def test_single_transaction_entry_books_the_entry_amount() -> None:
     # Bundesbank file 11: Ntry 20000.00 but its only TxDtls says 250000.00
     posting = one(document(entry("20000.00", "DBIT", details=tx(amount="250000.00"))))

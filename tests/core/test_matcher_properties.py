@@ -17,8 +17,7 @@ FILLER = ["Danke", "vielen Dank", "Gruss", "Zahlung", "bitte", "Bestellung", "Ku
 # Words that say nothing about references (unlike "Bestellung" or "Zahlung", which anchor one).
 NOISE = ["Danke", "vielen Dank", "Gruss", "bitte", "Hallo", "MfG", "Lieferung"]
 
-settings.register_profile("paymatch", max_examples=60, deadline=None)
-settings.load_profile("paymatch")
+FEW = settings(max_examples=60)
 
 
 @st.composite
@@ -70,6 +69,7 @@ def _by_posting(decisions: list[Decision]) -> dict[str, Any]:
     return {d.posting_id: d.model_dump(mode="json") for d in decisions}
 
 
+@FEW
 @given(shops(), st.randoms(use_true_random=False))
 def test_result_does_not_depend_on_input_order(shop: Any, random: Any) -> None:
     orders, postings = shop
@@ -81,6 +81,7 @@ def test_result_does_not_depend_on_input_order(shop: Any, random: Any) -> None:
     assert first == second
 
 
+@FEW
 @given(shops())
 def test_assignments_respect_money_and_guards(shop: Any) -> None:
     orders, postings = shop
@@ -104,6 +105,7 @@ def test_assignments_respect_money_and_guards(shop: Any) -> None:
         assert total <= by_id[order_id].due_amount
 
 
+@FEW
 @given(shops(), st.integers(min_value=10000, max_value=99999), st.sampled_from(AMOUNTS))
 def test_an_unrelated_order_does_not_change_a_unique_exact_reference(
     shop: Any, number: int, amount: str
@@ -144,6 +146,7 @@ def _close(a: str, b: str) -> bool:
     return bool(OSA.distance(a, b) <= 1)
 
 
+@FEW
 @given(
     shops(),
     st.sampled_from(["upper", "lower", "spaces", "words"]),

@@ -7,6 +7,7 @@ this checks that the decisions are the same as those of ``Matcher().index(orders
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from paymatch.core.models import Decision, Order, PaymentCode, Posting
 from paymatch.core.reconciler import Reconciler
 from paymatch.core.settings import config_from_dict
 from paymatch.core.store import Store, schema
+from paymatch.rules import payment_reference
 
 NOW = datetime(2026, 11, 11, tzinfo=UTC)
 NAMES = ["Jana Müller", "Peter Schmidt", "Anna Weber", "Lukas Becker", "Eva Koch"]
@@ -53,7 +55,9 @@ def _shop(seed: int) -> tuple[list[Order], list[Posting]]:
     postings = []
     for n in range(40):
         order = rng.choice(orders)
-        text = rng.choice([f"Bestellung {order.number}", order.customer_name or "", "Danke"])
+        text = rng.choice(
+            [f"Bestellung {order.number}", order.customer_name or "", "Danke", f"@{order.id}@"]
+        )
         amount = rng.choice([order.amount, order.amount / 2, Decimal("25.00")])
         postings.append(
             Posting(
@@ -108,12 +112,23 @@ def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) ->
         )
         with reconciler.store.reading() as conn:
             keys = dict(conn.execute(select(schema.orders.c.order_id, schema.orders.c.id)).all())
+        # paymatch issues each order its own payment reference; some payers quote it
+        references = {o.id: payment_reference.generate(keys[o.id]) for o in orders}
+        postings = [
+            p.model_copy(
+                update={"remittance": re.sub(r"@(\w+)@", lambda m: references[m[1]], p.remittance)}
+            )
+            for p in postings
+        ]
         reconciler.clock = FixedClock(NOW)
         report = reconciler.import_postings(postings, keep_decisions=len(postings))
     finally:
         reconciler.close()
     # In memory under the store's keys: ties between candidates are broken by the key.
-    index = Matcher().index(o.model_copy(update={"id": str(keys[o.id])}) for o in orders)
+    index = Matcher().index(
+        o.model_copy(update={"id": str(keys[o.id]), "payment_reference": references[o.id]})
+        for o in orders
+    )
     names = {str(pk): order_id for order_id, pk in keys.items()}
     expected = [_outline(index.match(p), names) for p in postings]
     assert [_outline(d) for d in report.decisions] == expected

@@ -283,6 +283,7 @@ class TestCancelling:
             make_source().write_status(paid(document, target=TargetStatus.CANCELLED))
         assert raised.value.code == "cancel_not_supported"
         assert not isinstance(raised.value, EasybillTransientError)
+        assert raised.value.final, "paymatch must not retry it for days: the merchant acts"
         assert posts(easybill) == []
         assert document["cancel_id"] is None
 

@@ -85,7 +85,11 @@ def test_a_merchant_maps_their_own_method(
     order = make_order(method="none")  # the fixture's app method, unmapped by default
     fake.add_order(order)
     key = order["transactions"][0]["paymentMethod"]["handlerIdentifier"]
-    source = connect(status_mapping={"payment_methods": {key: "invoice"}})
+    source = connect()
+    (unmapped,) = source.list_open_orders()
+    assert isinstance(unmapped, Order)
+    assert source.mapping.payment_code(unmapped) is None
+    source.mapping = source.default_mapping().overridden_by({"payment_methods": {key: "invoice"}})
     (found,) = source.list_open_orders()
     assert isinstance(found, Order)
     assert found.payment_method == key
@@ -112,16 +116,17 @@ def test_narrower_open_states_narrow_the_open_list(
     reminded = make_order(state="reminded")
     plain = make_order(state="open")
     fake.add_orders([reminded, plain])
-    source = connect(status_mapping={"open_statuses": {"prepayment": ["open"]}})
+    source = connect()
+    source.mapping = source.default_mapping().overridden_by(
+        {"open_statuses": {"prepayment": ["open"]}}
+    )
     assert [o.id for o in source.list_open_orders()] == [plain["id"]]
     # Invoice and COD keep their defaults, so the search still asks for every open state.
 
 
-def test_an_unknown_mapping_key_is_a_config_error(fake: FakeShopware) -> None:
-    with pytest.raises(ConfigError, match="status_mapping"):
-        ShopwareSource(fake.settings(status_mapping={"paid": {"x": "y"}}))
-    with pytest.raises(ConfigError, match="status_mapping"):
-        ShopwareSource(fake.settings(status_mapping={"payment_methods": {"x": "bitcoin"}}))
+def test_overrides_are_no_setting(fake: FakeShopware) -> None:
+    with pytest.raises(ConfigError, match=r"\[sources\.<name>\.mapping\]"):
+        ShopwareSource(fake.settings(status_mapping={"open_statuses": {"prepayment": ["open"]}}))
 
 
 def test_plugin_identity() -> None:

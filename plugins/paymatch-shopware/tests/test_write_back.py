@@ -19,6 +19,7 @@ from paymatch_shopware import (
     ShopwareSource,
     UnsupportedWriteError,
 )
+from paymatch_shopware.errors import ShopwareAuthError, ShopwareTransientError
 from paymatch_shopware.fake import FakeShopware, TransactionStateMachine
 from paymatch_shopware.fake.state_machine import ALLOWED_ACTIONS
 
@@ -381,3 +382,13 @@ def test_write_back_from_any_state(  # noqa: PLR0917
     history = len(fake.history)
     assert source.write_status(write) in (WriteOutcome.ALREADY_DONE, WriteOutcome.NOT_OPEN)
     assert len(fake.history) == history
+
+
+def test_which_refusals_paymatch_retries() -> None:
+    """``final`` tells paymatch's outbox whether trying the write again later can help."""
+    race = IllegalTransitionError("moved meanwhile", transition="paid", possible_transitions=[])
+    assert not race.final, "the state moved under the write: a later attempt reads it anew"
+    assert not ShopwareTransientError("503", http_status=503).final
+    assert not ShopwareAuthError("refused", http_status=401).final, "mended in the settings"
+    assert NoTransitionPathError("no path").final
+    assert UnsupportedWriteError("no cancelled status").final

@@ -58,7 +58,10 @@ def test_only_orders_open_under_the_mapping(shop: FakeWooCommerce, make_source: 
     shop.add_order(status="cancelled", payment_method="bacs")
     orders = make_source(shop).list_open_orders()
     assert sorted(_ids(orders)) == sorted(str(i) for i in wanted)
-    overridden = make_source(shop, mapping={"payment_methods": {"paypal": "prepayment"}})
+    overridden = make_source(shop)
+    overridden.mapping = overridden.default_mapping().overridden_by(
+        {"payment_methods": {"paypal": "prepayment"}}
+    )
     assert len(overridden.list_open_orders()) == len(wanted) + 1
 
 

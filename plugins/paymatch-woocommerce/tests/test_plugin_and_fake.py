@@ -49,10 +49,13 @@ def test_from_settings_and_bad_settings() -> None:
             "url": "https://shop.example/",
             "consumer_key": CONSUMER_KEY,
             "consumer_secret": CONSUMER_SECRET,
-            "mapping": {"open_statuses": {"prepayment": ["on-hold"]}},
         }
     )
     assert source.settings.api_base == "https://shop.example/wp-json/wc/v3"
+    assert source.mapping == DEFAULT_MAPPING
+    source.mapping = source.default_mapping().overridden_by(
+        {"open_statuses": {"prepayment": ["on-hold"]}}
+    )
     assert source.mapping.open_statuses[PaymentCode.PREPAYMENT] == {"on-hold"}
     assert (
         source.mapping.open_statuses[PaymentCode.COD]
@@ -62,7 +65,7 @@ def test_from_settings_and_bad_settings() -> None:
     for bad, field in (
         ({"per_page": 500}, "per_page"),
         ({"surprise": 1}, "surprise"),
-        ({"mapping": {"colours": {}}}, "mapping"),
+        ({"mapping": {"open_statuses": {}}}, "mapping"),  # overrides live in [sources.X.mapping]
     ):
         with pytest.raises(ConfigError) as caught:
             WooCommerceSource(

@@ -138,7 +138,10 @@ def test_status_from_the_write_and_from_overrides(
     explicit = make_source(shop, order_note=False)
     assert explicit.write_status(_paid(first, status="completed")) is WriteOutcome.WRITTEN
     assert shop.order(first["id"])["status"] == "completed"
-    overridden = make_source(shop, mapping={"paid_status": {"prepayment": "completed"}})
+    overridden = make_source(shop)
+    overridden.mapping = overridden.default_mapping().overridden_by(
+        {"paid_status": {"prepayment": "completed"}}
+    )
     assert overridden.write_status(_paid(second)) is WriteOutcome.WRITTEN
     assert shop.order(second["id"])["status"] == "completed"
     assert first["id"] not in shop.notes  # order_note=False

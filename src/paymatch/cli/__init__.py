@@ -31,11 +31,13 @@ def _register() -> None:
     # Imported here so that ``paymatch --help`` stays cheap and there is no import cycle.
     from paymatch.cli.demo import demo  # noqa: PLC0415
     from paymatch.cli.match import match_command  # noqa: PLC0415
+    from paymatch.cli.notify import notify_command  # noqa: PLC0415
     from paymatch.cli.plugins import plugins  # noqa: PLC0415
     from paymatch.cli.postings import postings  # noqa: PLC0415
     from paymatch.cli.run import run  # noqa: PLC0415
 
     main.add_command(match_command)
+    main.add_command(notify_command)
     main.add_command(plugins)
     main.add_command(postings)
     main.add_command(run)

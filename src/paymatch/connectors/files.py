@@ -28,7 +28,7 @@ from paymatch.connectors.interfaces import (
     StatusWrite,
     WriteOutcome,
 )
-from paymatch.connectors.memory import simple_mapping
+from paymatch.connectors.memory import naive_utc, outcome_without_writing, simple_mapping
 from paymatch.core.errors import ConfigError
 from paymatch.core.models import Order
 from paymatch.interchange import read_models, validation_error
@@ -52,7 +52,7 @@ class FileSource(OrderSource):
             if status_file is not None
             else self.path.with_name(self.path.name + ".status.jsonl")
         )
-        self.mapping = mapping or simple_mapping()
+        self._default_mapping = mapping or simple_mapping()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> FileSource:
@@ -68,7 +68,7 @@ class FileSource(OrderSource):
         return cls(settings["orders"], status_file=settings.get("status_file"))
 
     def default_mapping(self) -> StatusMapping:
-        return self.mapping
+        return self._default_mapping
 
     # reading -----------------------------------------------------------------------------
 
@@ -111,7 +111,7 @@ class FileSource(OrderSource):
             (p.stat().st_mtime for p in (self.path, self.status_path) if p.exists()), default=0
         )
         changed = datetime.fromtimestamp(newest, UTC).replace(tzinfo=None)
-        return self._read() if changed >= since else []
+        return self._read() if changed >= naive_utc(since) else []
 
     def get_order(self, order_id: str) -> Order | None:
         for item in self._read():
@@ -126,10 +126,9 @@ class FileSource(OrderSource):
             order = self.get_order(write.order_id)
             if order is None:
                 return WriteOutcome.NOT_OPEN
-            if write.status is not None and order.status == write.status:
-                return WriteOutcome.ALREADY_DONE
-            if not self.mapping.is_open(order):
-                return WriteOutcome.NOT_OPEN
+            settled = outcome_without_writing(self, order, write)
+            if settled is not None:
+                return settled
             record = {
                 "order_id": write.order_id,
                 "status": write.status,

@@ -2,8 +2,10 @@
 
 An order source (shop, marketplace, invoicing system) hands paymatch its open orders and takes the
 paid (or cancelled) status back. Its own names for payment methods and statuses are translated by
-a :class:`StatusMapping`: the connector ships a default one, the merchant's configuration may
-override any part of it.
+a :class:`StatusMapping`: the connector ships a default one (:meth:`OrderSource.default_mapping`),
+the merchant's configuration (``[sources.<name>.mapping]``) may override any part of it, and the
+result is the mapping in force, :attr:`OrderSource.mapping`, which the connector consults wherever
+it decides what is open or what to write.
 
 A bank format (:class:`BankFormat`) reads one kind of bank statement file into postings and
 balances. The built-in formats are modules of :mod:`paymatch.connectors.bank` with the same four
@@ -50,7 +52,14 @@ class WriteOutcome(StrEnum):
 
 
 class ConnectorError(PaymatchError):
-    """A source or bank service refused a request. Carries the system's own code and message."""
+    """A source or bank service refused a request. Carries the system's own code and message.
+
+    Raise it for what repeating the same request will not change: the system refused the request
+    as such (a 4xx with its own error code), or the connector cannot do what is asked (a write the
+    system has no status for). paymatch's outbox does not retry a *final* error (see
+    :attr:`final`): the write-back ends at once and the merchant is notified. Raise
+    :class:`TransientConnectorError` for what is worth trying again later.
+    """
 
     def __init__(
         self,
@@ -67,9 +76,27 @@ class ConnectorError(PaymatchError):
         status = f" (HTTP {http_status})" if http_status else ""
         super().__init__(f"{connector}{status}{detail}: {message}")
 
+    @property
+    def final(self) -> bool:
+        """True when trying the same request again cannot succeed: the outbox then stops at once.
+
+        Refused credentials (HTTP 401/403) are not final: they are a fault of the source's
+        settings, not of the request; once the merchant fixes the settings the same write goes
+        through, so the outbox keeps retrying it (with backoff, for ``write_back_retry_for``).
+        A connector's own error class may override this property.
+        """
+        return self.http_status not in _CREDENTIALS_REFUSED
+
+
+_CREDENTIALS_REFUSED = frozenset({401, 403})
+
 
 class TransientConnectorError(ConnectorError):
     """A failure worth retrying later: timeouts, rate limits, 5xx after the client's own retries."""
+
+    @property
+    def final(self) -> bool:
+        return False
 
 
 class OrderProblem(BaseModel):
@@ -110,11 +137,19 @@ class StatusMapping(BaseModel):
         return order.status in self.open_statuses.get(code, frozenset())
 
     def overridden_by(self, overrides: Mapping[str, Any]) -> StatusMapping:
-        """This mapping with the parts given in ``overrides`` (merchant configuration) replaced."""
+        """This mapping with the parts given in ``overrides`` (merchant configuration) replaced.
+
+        ``overrides`` has the four keys of this class, each a table: an entry replaces the entry
+        of the same name (``open_statuses = {prepayment = ["on-hold", "pending"]}`` makes exactly
+        these two statuses open for prepayment); entries not named stay as they are.
+        """
         merged = self.model_dump()
         for key, value in overrides.items():
             if key not in merged:
-                raise ValueError(f"unknown status-mapping key {key!r}")
+                known = ", ".join(merged)
+                raise ValueError(f"unknown status-mapping key {key!r} (known: {known})")
+            if not isinstance(value, Mapping):
+                raise ValueError(f"status-mapping {key} must be a table, not {value!r}")
             merged[key] = {**merged[key], **value}
         return StatusMapping.model_validate(merged)
 
@@ -137,17 +172,47 @@ class StatusWrite(BaseModel):
 
 
 class OrderSource(ABC):
-    """A shop, marketplace or invoicing system that holds orders and takes their status back."""
+    """A shop, marketplace or invoicing system that holds orders and takes their status back.
+
+    The connector decides with :attr:`mapping`, the mapping in force, wherever a status or payment
+    method matters: which orders ``list_open_orders`` returns, whether an order is still open
+    before a write, which status to write when a write carries none. The mapping in force is
+    :meth:`default_mapping` until someone sets it; paymatch's ``Reconciler`` sets it, before it
+    calls anything else, to that mapping with the merchant's overrides from
+    ``[sources.<name>.mapping]`` applied. Read ``self.mapping`` where it is needed rather than
+    deriving values from it in ``__init__``: it may be set after the connector is built.
+
+    A source is a context manager that closes it (``with Source.from_settings(...) as source:``).
+    """
 
     PLUGIN_NAME: ClassVar[str]
     KIND: ClassVar[ConnectorKind] = ConnectorKind.SHOP
     PUSH: ClassVar[bool] = False
     """True where the source hands over new orders itself (webhook or plugin ping)."""
 
+    _mapping: StatusMapping | None = None
+
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Self:
-        """Build the connector from a source's settings (URLs, credentials, options)."""
+        """Build the connector from a source's settings (URLs, credentials, options).
+
+        The settings hold no mapping: overrides of the mapping reach the connector through
+        :attr:`mapping`, from the one place the merchant writes them.
+        """
         return cls(**settings)
+
+    @property
+    def mapping(self) -> StatusMapping:
+        """The mapping in force: :meth:`default_mapping` with the merchant's overrides, if any."""
+        if self._mapping is None:
+            self._mapping = self.default_mapping()
+        return self._mapping
+
+    @mapping.setter
+    def mapping(self, mapping: StatusMapping) -> None:
+        if not isinstance(mapping, StatusMapping):
+            raise TypeError(f"a StatusMapping is needed, not {type(mapping).__name__}")
+        self._mapping = mapping
 
     @abstractmethod
     def default_mapping(self) -> StatusMapping:
@@ -155,7 +220,8 @@ class OrderSource(ABC):
 
     @abstractmethod
     def list_open_orders(self) -> Iterable[Order | OrderProblem]:
-        """Every order that is open at the source: a *complete* list, or an exception."""
+        """Every order that is open at the source under :attr:`mapping`: a *complete* list, or an
+        exception."""
 
     @abstractmethod
     def list_changed_since(self, since: datetime) -> Iterable[Order | OrderProblem]:
@@ -167,10 +233,21 @@ class OrderSource(ABC):
 
     @abstractmethod
     def write_status(self, write: StatusWrite) -> WriteOutcome:
-        """Set the order's status at the source; idempotent (see :class:`WriteOutcome`)."""
+        """Set the order's status at the source; idempotent (see :class:`WriteOutcome`).
+
+        ``NOT_OPEN`` when the order is not open under :attr:`mapping` (or gone). Raise
+        :class:`TransientConnectorError` for what may work later, :class:`ConnectorError` for
+        what will not (the outbox then stops and the merchant is told).
+        """
 
     def close(self) -> None:  # noqa: B027 (optional to override, unlike the methods above)
         """Release what the connector holds (HTTP connections). The default holds nothing."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 BankSource: TypeAlias = BinaryIO | Path | bytes

@@ -67,6 +67,13 @@ class DecisionRules(BaseModel):
         ge=0,
         description="Orders found by amount alone only if at most this many share the amount.",
     )
+    namesake_limit: int = Field(
+        12,
+        ge=0,
+        description="When more open orders than this have the payer's name, only those whose "
+        "amount may be paid in full by the posting are weighed one by one; the rest count in "
+        "the background.",
+    )
     name_bucket_limit: int = Field(
         400,
         ge=0,

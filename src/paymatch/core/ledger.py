@@ -40,6 +40,7 @@ from paymatch.core.store.schema import (
     postings,
     review_items,
 )
+from paymatch.rules import payment_reference
 
 WRITE_STATUS = "write_status"
 NOTIFY = "notify"
@@ -76,7 +77,21 @@ def order_row(conn: Connection, pk: int) -> RowMapping:
 
 
 def stored_order(row: Any) -> Order:
-    return Order.model_validate(row["data"])
+    return Order.model_validate(with_payment_reference(row["data"], row["id"]))
+
+
+def with_payment_reference(data: Mapping[str, Any], pk: int) -> Mapping[str, Any]:
+    """The order document with paymatch's own payment reference where the source gave none:
+    ``payment_reference.generate`` of the order's row id, so it is unique in the store, issued
+    without a write, and the same for the matcher and for the messages that quote it."""
+    if data.get("payment_reference"):
+        return data
+    return {**data, "payment_reference": order_payment_reference(data, pk)}
+
+
+def order_payment_reference(data: Mapping[str, Any], pk: int) -> str:
+    """The payment reference of the order: the source's, else paymatch's own (see above)."""
+    return str(data.get("payment_reference") or payment_reference.generate(pk))
 
 
 class LedgerWriter:

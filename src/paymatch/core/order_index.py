@@ -24,7 +24,7 @@ from paymatch.core.models import CashDiscount, Order, PaymentCode
 from paymatch.rules import creditor_reference, payment_reference
 from paymatch.rules.amounts import CashDiscountTerms
 from paymatch.rules.parties import normalize_name, quick_words
-from paymatch.rules.references import ReferenceKind, reference_key, reference_prefix
+from paymatch.rules.references import ReferenceKind, reference_key
 
 _REFERENCE_FIELDS = (
     ("number", ReferenceKind.ORDER_NUMBER),
@@ -41,12 +41,8 @@ class Details:
     company_words: tuple[str, ...]
     party: str
     """Who the customer is: customer number, else e-mail, else name; groups a payer's orders."""
-    keys: tuple[tuple[str, ReferenceKind, str, str], ...]
-    """(key, kind, prefix, value as the source wrote it) of each reference of the order."""
     created: date | None
     cash_discount: CashDiscountTerms | None
-    name_key: tuple[str, ...]
-    """The sorted name words of the customer's company, else of the customer."""
 
 
 @attrs.define(slots=True, eq=False)
@@ -265,13 +261,6 @@ class OrderIndex:
     def _details(self, order: OrderEntry) -> Details:
         name_words = normalize_name(order.customer_name) if order.customer_name else ()
         company_words = normalize_name(order.company) if order.company else ()
-        keys = []
-        for field, kind in _REFERENCE_FIELDS:
-            value = getattr(order, field)
-            if value:
-                key = reference_key(value)
-                if key is not None and len(key) >= self._min_key:
-                    keys.append((key, kind, reference_prefix(value), value))
         created = order.created_at.date() if order.created_at else None
         customers = _customer_keys(order)
         if customers:
@@ -284,10 +273,8 @@ class OrderIndex:
             name_words=name_words,
             company_words=company_words,
             party=party,
-            keys=tuple(keys),
             created=created,
             cash_discount=self._cash_discount(order, created),
-            name_key=tuple(sorted(company_words or name_words)),
         )
 
     def _cash_discount(self, order: OrderEntry, created: date | None) -> CashDiscountTerms | None:

@@ -2,20 +2,25 @@
 
 Each claimed item is done outside any transaction, then its outcome is recorded. A failure is
 retried with exponential backoff until the item's deadline (7 days by default); then the item
-expires and, for a write-back, the merchant is notified. Write-back is idempotent at the source
-(``WriteOutcome.ALREADY_DONE``/``NOT_OPEN``), which is what makes a repeat after a crash harmless.
+expires and, for a write-back, the merchant is notified. A write-back the source refuses with a
+*final* :class:`ConnectorError` (``error.final``: trying again cannot help, e.g. a cancellation
+the system cannot take) is not retried: the item fails at once and the merchant is notified.
+Write-back is idempotent at the source (``WriteOutcome.ALREADY_DONE``/``NOT_OPEN``), which is what
+makes a repeat after a crash harmless.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import attrs
 from sqlalchemy import func, select, update
 
 from paymatch.connectors.interfaces import (
+    ConnectorError,
     OrderSource,
     StatusMapping,
     StatusWrite,
@@ -45,6 +50,33 @@ class Notifier(Protocol):
     def __call__(self, notification: Notification) -> bool: ...
 
 
+@attrs.frozen
+class MessengerOutcome:
+    """What a :class:`Messenger` made of one attempt."""
+
+    outcome: str
+    """``delivered``, ``recorded`` (no channel), ``obsolete`` (no longer due), ``retry`` (at
+    ``retry_at``) or ``failed`` (given up; the messenger has told the merchant)."""
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+class Messenger(Protocol):
+    """Renders and delivers the store's notification records (``paymatch.notify.worker``).
+
+    It keeps the notification row itself up to date (status, hand-over journal) and tells the
+    merchant about a failed message; the outbox worker only schedules the outbox item.
+    """
+
+    def deliver(
+        self, notification_id: int, *, attempt: int, first_attempt_at: datetime, now: datetime
+    ) -> MessengerOutcome: ...
+
+    def queue_due(self, now: datetime) -> int:
+        """Queue the notices that time makes due (postings left unassigned); how many."""
+        ...
+
+
 def backoff(attempts: int, schedules: Schedules) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: doubling, capped."""
     factor = 2 ** min(max(attempts - 1, 0), 30)
@@ -62,6 +94,7 @@ class OutboxWorker:
         connector: Callable[[str], OrderSource | None],
         mapping: Callable[[str], StatusMapping],
         notifiers: Sequence[Notifier],
+        messenger: Messenger | None = None,
     ) -> None:
         self.store = store
         self.worker = worker
@@ -69,6 +102,7 @@ class OutboxWorker:
         self.connector = connector
         self.mapping = mapping
         self.notifiers = notifiers
+        self.messenger = messenger
 
     def run(self, now: datetime, *, limit: int = 1000) -> Counter[str]:
         """Do the due work (up to ``limit`` items); the outcome of each, counted."""
@@ -91,15 +125,38 @@ class OutboxWorker:
         try:
             if item.kind == WRITE_STATUS:
                 outcome = self._write_status(item)
+            elif item.kind == NOTIFY and self.messenger is not None:
+                return self._message(item, now)
             elif item.kind == NOTIFY:
                 outcome = self._notify(item, now)
             else:
                 outcome = "unknown_kind"
-        except Exception as error:  # every failure is retried, whatever raised it
-            return self._failed(item, f"{type(error).__name__}: {error}", now)
+        except ConnectorError as error:
+            if item.kind == WRITE_STATUS and error.final:
+                return self._refused(item, error, now)
+            return self._failed(item, _describe(error), now)
+        except Exception as error:  # anything else may be mended (a deploy, the settings): retry
+            return self._failed(item, _describe(error), now)
         with self.store.transaction() as conn:
             queue.complete(conn, item, worker=self.worker, outcome=outcome, now=now)
         return outcome
+
+    def _refused(self, item: queue.OutboxItem, error: ConnectorError, now: datetime) -> str:
+        """The source refused the write for good: no retry; the merchant is told now."""
+        with self.store.transaction() as conn:
+            if queue.give_up(
+                conn, item, worker=self.worker, error=_describe(error), now=now, status=queue.FAILED
+            ):
+                self._tell_merchant(
+                    conn,
+                    item,
+                    now,
+                    error=_describe(error),
+                    final=True,
+                    code=error.code,
+                    http_status=error.http_status,
+                )
+        return "failed"
 
     def _failed(self, item: queue.OutboxItem, error: str, now: datetime) -> str:
         with self.store.transaction() as conn:
@@ -107,25 +164,7 @@ class OutboxWorker:
                 if queue.give_up(conn, item, worker=self.worker, error=error, now=now) and (
                     item.kind == WRITE_STATUS
                 ):
-                    pk = item.payload["order_pk"]
-                    row = order_row(conn, pk)
-                    notify(
-                        conn,
-                        kind="write_back_failed",
-                        recipient="merchant",
-                        order_pk=pk,
-                        posting_id=None,
-                        data={
-                            "source": row["source"],
-                            "order_id": row["order_id"],
-                            "target": item.payload["target"],
-                            "error": error,
-                            "attempts": item.attempts,
-                        },
-                        now=now,
-                        deadline=now + self.schedules.write_back_retry_for,
-                        key=f"notify:expired:{item.id}",
-                    )
+                    self._tell_merchant(conn, item, now, error=error, final=False)
                 return "expired"
             queue.retry_later(
                 conn,
@@ -135,6 +174,31 @@ class OutboxWorker:
                 at=now + backoff(item.attempts, self.schedules),
             )
         return "retry"
+
+    def _tell_merchant(
+        self, conn: Any, item: queue.OutboxItem, now: datetime, *, error: str, **details: Any
+    ) -> None:
+        """A ``write_back_failed`` notice: the source was not told the order's new status."""
+        pk = item.payload["order_pk"]
+        row = order_row(conn, pk)
+        notify(
+            conn,
+            kind="write_back_failed",
+            recipient="merchant",
+            order_pk=pk,
+            posting_id=None,
+            data={
+                "source": row["source"],
+                "order_id": row["order_id"],
+                "target": item.payload["target"],
+                "error": error,
+                "attempts": item.attempts,
+                **details,
+            },
+            now=now,
+            deadline=now + self.schedules.write_back_retry_for,
+            key=f"notify:write_back_failed:{item.id}",
+        )
 
     # write-back ---------------------------------------------------------------------------
 
@@ -184,6 +248,32 @@ class OutboxWorker:
         self._mark(notification_id, "recorded", now)
         return "recorded"
 
+    def _message(self, item: queue.OutboxItem, now: datetime) -> str:
+        assert self.messenger is not None
+        created = item.created_at  # the store keeps naive UTC
+        result = self.messenger.deliver(
+            int(item.payload["notification_id"]),
+            attempt=item.attempts,
+            first_attempt_at=created if created.tzinfo else created.replace(tzinfo=UTC),
+            now=now,
+        )
+        with self.store.transaction() as conn:
+            if result.outcome == "retry":
+                queue.retry_later(
+                    conn,
+                    item,
+                    worker=self.worker,
+                    error=result.error or "retry",
+                    at=result.retry_at or now + backoff(item.attempts, self.schedules),
+                )
+            elif result.outcome == "failed":
+                queue.give_up(
+                    conn, item, worker=self.worker, error=result.error or "failed", now=now
+                )
+            else:
+                queue.complete(conn, item, worker=self.worker, outcome=result.outcome, now=now)
+        return result.outcome
+
     def _mark(self, notification_id: int, status: str, now: datetime) -> None:
         with self.store.transaction() as conn:
             conn.execute(
@@ -191,6 +281,10 @@ class OutboxWorker:
                 .where(notifications.c.id == notification_id)
                 .values(status=status, delivered_at=utc(now))
             )
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def load_notification(conn: Any, notification_id: int) -> Notification:

@@ -11,7 +11,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,23 @@ from paymatch.connectors.interfaces import (
 from paymatch.core.clock import Clock, SystemClock
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import ConfigError, InputError, PaymatchError
-from paymatch.core.ledger import LedgerBatch, LedgerWriter, order_row, stored_order
+from paymatch.core.ledger import (
+    LedgerBatch,
+    LedgerWriter,
+    order_payment_reference,
+    order_row,
+    stored_order,
+    with_payment_reference,
+)
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
 from paymatch.core.order_index import OrderEntry
-from paymatch.core.outbox_worker import Notifier, OutboxWorker, notification_from_row
+from paymatch.core.outbox_worker import (
+    Messenger,
+    Notifier,
+    OutboxWorker,
+    notification_from_row,
+)
 from paymatch.core.ports import LifecyclePort, MatcherPort, MatchIndexPort
 from paymatch.core.records import (
     ImportReport,
@@ -113,6 +125,7 @@ class Reconciler:
         clock: Clock | None = None,
         worker_id: str | None = None,
         notifiers: Sequence[Notifier] = (),
+        messenger: Messenger | None = None,
     ) -> None:
         self.store = store
         self.config = config or PaymatchConfig()
@@ -126,9 +139,8 @@ class Reconciler:
         self._source_configs: dict[str, SourceConfig] = dict(self.config.sources)
         self._connectors: dict[str, OrderSource] = {}
         for name, connector in (sources or {}).items():
-            self._connectors[name] = connector
             self._source_configs.setdefault(name, SourceConfig(connector=connector.PLUGIN_NAME))
-        self._mappings: dict[str, StatusMapping] = {}
+            self._connectors[name] = self._with_overrides(name, connector)
         self._indexes: dict[frozenset[str] | None, _IndexCache] = {}
         self._stale_indexes = False
         self.writer = LedgerWriter(self.lifecycle, self.schedules)
@@ -139,6 +151,9 @@ class Reconciler:
             currencies=self._currencies(),
             tracked_states=self.lifecycle.tracked_states,
         )
+        if messenger is None and self.config.notify:
+            messenger = _default_messenger(self)
+        self.messenger = messenger
         self.outbox_worker = OutboxWorker(
             store,
             worker=self.worker_id,
@@ -146,6 +161,7 @@ class Reconciler:
             connector=self.connector,
             mapping=self.mapping,
             notifiers=notifiers,
+            messenger=messenger,
         )
         # A restarted worker holds no claims any more: give them back at once.
         queue.release(store, self.worker_id)
@@ -231,29 +247,30 @@ class Reconciler:
         return None
 
     def connector(self, name: str) -> OrderSource | None:
-        """The connector of source ``name``, built from its settings on first use."""
+        """The connector of source ``name``, built from its settings on first use, with the
+        configured mapping overrides in force."""
         if name not in self._connectors:
             source = self._source_configs.get(name)
             if source is None:
                 return None
-            self._connectors[name] = _connector_class(source.connector).from_settings(
-                source.settings
-            )
+            connector = _connector_class(source.connector).from_settings(source.settings)
+            self._connectors[name] = self._with_overrides(name, connector)
         return self._connectors[name]
 
-    def mapping(self, name: str) -> StatusMapping:
-        """The connector's default mapping with the configured overrides."""
-        if name not in self._mappings:
-            connector = self.connector(name)
-            if connector is None:
-                raise ConfigError(f"unknown source {name!r}", field="sources")
+    def _with_overrides(self, name: str, connector: OrderSource) -> OrderSource:
+        """Put ``[sources.<name>.mapping]`` in force on the connector itself, so that what it
+        lists as open and checks before a write agree with what paymatch decides."""
+        overrides = self._source_configs[name].mapping
+        if overrides:
             try:
-                self._mappings[name] = connector.default_mapping().overridden_by(
-                    self._source_configs[name].mapping
-                )
+                connector.mapping = connector.mapping.overridden_by(overrides)
             except ValueError as error:
                 raise ConfigError(str(error), field=f"sources.{name}.mapping") from None
-        return self._mappings[name]
+        return connector
+
+    def mapping(self, name: str) -> StatusMapping:
+        """The mapping in force for source ``name``: its connector's default with the overrides."""
+        return self._require_source(name).mapping
 
     def _require_source(self, name: str) -> OrderSource:
         connector = self.connector(name)
@@ -306,6 +323,7 @@ class Reconciler:
                 else self.schedules
             )
             since = (row["changed_cursor"] or row["connected_at"]) - schedule.changed_overlap
+            since = utc(since).replace(tzinfo=UTC)  # connectors are handed aware times
             report = self.sync_engine.receive(
                 source, mapping, connector.list_changed_since(since), now=now, mode=mode
             )
@@ -852,6 +870,8 @@ class Reconciler:
         syncs = self._scheduled_syncs(now)
         matched = self.match_pending(now=now).postings
         due = self._due_events(now)
+        if self.messenger is not None:
+            self.messenger.queue_due(now)
         outcomes = self.outbox_worker.run(now)
         with self.store.transaction() as conn:
             _touch_job(conn, "tick", now)
@@ -1040,7 +1060,7 @@ _MATCH_COLUMNS = (
 def _match_order(row: RowMapping) -> Order:
     """The order as the matcher sees it: keyed by the store's id, with what is still open."""
     open_minor = max(row["amount_minor"] - row["paid_minor"], 0)
-    data = dict(row["data"])
+    data = dict(with_payment_reference(row["data"], row["id"]))
     data["id"] = str(row["id"])
     data["open_amount"] = str(money(open_minor, row["currency"]))
     return order_from_document(data)
@@ -1050,12 +1070,14 @@ def _match_entry(
     pk: int, currency: str, amount_minor: int, paid_minor: int, data: dict[str, Any]
 ) -> OrderEntry:
     """What :func:`_match_order` gives the matcher, without building the ``Order``."""
-    return OrderEntry.from_json(
+    entry = OrderEntry.from_json(
         data,
         id=str(pk),
         amount=money(amount_minor, currency),
         open=money(max(amount_minor - paid_minor, 0), currency),
     )
+    entry.payment_reference = order_payment_reference(data, pk)
+    return entry
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:
@@ -1103,6 +1125,24 @@ def _default_matcher(config: PaymatchConfig) -> MatcherPort:
     match_config = MatchConfig.from_mapping(config.match, where="match") if config.match else None
     matcher: MatcherPort = Matcher.with_plugins(match_config)
     return matcher
+
+
+def _default_messenger(reconciler: Reconciler) -> Messenger:
+    """paymatch's own messages (``[notify]``): rendered from templates, delivered by the plugin
+    hook or the configured sender (docs/notifications.md)."""
+    from paymatch.notify.worker import StoreMessenger  # noqa: PLC0415 - notify builds on core
+
+    return StoreMessenger.from_config(
+        reconciler.store,
+        reconciler.config,
+        connectors={name: source.connector for name, source in reconciler._source_configs.items()},
+        payment_information_sources=[
+            name
+            for name, source in reconciler._source_configs.items()
+            if source.send_payment_information
+        ],
+        now=reconciler.clock.now(),
+    )
 
 
 def _default_lifecycle(config: PaymatchConfig) -> LifecyclePort:

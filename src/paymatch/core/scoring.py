@@ -62,8 +62,10 @@ class PostingView:
     payer_words: tuple[str, ...]
     iban: str | None
     foreign: bool
-    namesakes_weighed: bool = False
-    """Every open order of a customer with the payer's name was looked at one by one."""
+    aside: float = 0.0
+    """Likelihood ratios, summed, of orders a signal points to but which were not weighed one
+    by one (too many, and the posting cannot pay them in full): they count in the background.
+    See :meth:`Scorer._sift`."""
 
     @classmethod
     def of(
@@ -248,13 +250,34 @@ class Scorer:
         for written in hitting:
             if any(written.within(other) for other in hitting):
                 continue  # the longer number it is part of names an order already
-            for entry, kind in index.by_key.get(written.key, ()):
-                if written.kind is not None and kind is not written.kind:
-                    continue
+            hits = [
+                (entry, kind)
+                for entry, kind in index.by_key.get(written.key, ())
+                if written.kind is None or kind is written.kind
+            ]
+            customers = [entry for entry, kind in hits if kind is ReferenceKind.CUSTOMER_NUMBER]
+            if len(customers) > self.config.decision.namesake_limit:
+                # a customer number of a customer with many open orders: it says who paid,
+                # not which order; only the orders the posting may pay in full come closer
+                weight = exact_weight(
+                    written.key,
+                    ReferenceKind.CUSTOMER_NUMBER,
+                    tries=view.tries[len(written.key)],
+                    anchored=written.anchored,
+                    rules=rules,
+                )
+                kept = {id(entry) for entry in self._sift(view, customers, weight)}
+                hits = [
+                    (entry, kind)
+                    for entry, kind in hits
+                    if kind is not ReferenceKind.CUSTOMER_NUMBER or id(entry) in kept
+                ]
+            for entry, kind in hits:
                 candidate = take(entry, named=kind is not ReferenceKind.CUSTOMER_NUMBER)
                 if candidate is None:
                     continue
-                value, prefix = _written_value(candidate.details, written.key, kind)
+                value = _written_value(entry, kind)
+                prefix = reference_prefix(value)
                 anchored = written.anchored or bool(prefix and written.prefix == prefix)
                 weight = exact_weight(
                     written.key,
@@ -281,16 +304,63 @@ class Scorer:
 
         if not exact_hit:
             self._near_miss_lookups(view, take)
+        # With an order named exactly in the text, the payer's other orders only compete if the
+        # posting can pay them in full; weighing them one by one would not change the answer.
+        sift_all = exact_hit
         if view.iban:
-            for entry in index.orders_of_iban(view.iban):
+            paid_before = [e for e in index.orders_of_iban(view.iban) if e.id not in found]
+            if sift_all or len(paid_before) > self.config.decision.namesake_limit:
+                iban_weight = parties.iban_weight(1, self.config.parties)
+                paid_before = self._sift(view, paid_before, iban_weight)
+            for entry in paid_before:
                 take(entry)
-        self._name_candidates(view, take, found)
+        self._name_candidates(view, take, found, sift_all=sift_all)
         return found
 
+    def _sift(
+        self, view: PostingView, entries: list[OrderEntry], weight: float
+    ) -> list[OrderEntry]:
+        """The ``entries`` (all pointed to by one signal of ``weight``) that the posting may pay
+        in full; the others are set aside into the background as "paid in part"."""
+        kept = []
+        partial = math.log10(self.config.amounts.partial_m / 0.5)
+        for entry in entries:
+            if entry.open <= 0 or not entry.alive or entry.currency != view.posting.currency:
+                continue
+            if self._amount_may_fit(view.posting, entry):
+                kept.append(entry)
+            else:
+                view.aside += 10 ** (weight + partial)
+        return kept
+
     def _near_miss_lookups(self, view: PostingView, take: _Take) -> None:
+        """Orders whose number is one typo from a number in the text.
+
+        In a dense numbering almost every number is one typo from several orders; a near miss
+        alone is weak evidence, so where a written number has more than a few such neighbours
+        only those whose amount the posting may pay in full are weighed one by one.
+        """
         rules = self.config.references
+        customer_numbers = {
+            written.key
+            for written in view.references
+            if any(
+                kind is ReferenceKind.CUSTOMER_NUMBER
+                for _, kind in self.index.by_key.get(written.key, ())
+            )
+        }
         for written in view.references:
-            if len(written.key) < rules.near_miss_min_length:
+            if len(written.key) < rules.near_miss_min_length or written.key in customer_numbers:
+                continue
+            hits = [
+                (entry, kind, variant, how)
+                for variant, how in near_miss_variants(written.key)
+                for entry, kind in self.index.by_key.get(variant, ())
+                if kind is not ReferenceKind.CUSTOMER_NUMBER
+            ]
+            if len(hits) > rules.near_miss_neighbours:
+                hits = [hit for hit in hits if self._amount_may_fit(view.posting, hit[0])]
+            if not hits:
                 continue
             weight = near_miss_weight(
                 written.key,
@@ -298,34 +368,35 @@ class Scorer:
                 anchored=written.anchored,
                 rules=rules,
             )
-            for variant, how in near_miss_variants(written.key):
-                for entry, kind in self.index.by_key.get(variant, ()):
-                    if kind is ReferenceKind.CUSTOMER_NUMBER:
-                        continue
-                    candidate = take(entry)
-                    if candidate is None:
-                        continue
-                    if candidate.reference is None or weight > candidate.reference[1]:
-                        value, _ = _written_value(candidate.details, variant, kind)
-                        candidate.reference = (
-                            EvidenceKind.REFERENCE_NEAR,
-                            weight,
-                            f"{kind.label} {value} is one typo away from "
-                            f"{written.written!r} in the text ({how})",
-                        )
+            for entry, kind, _variant, how in hits:
+                candidate = take(entry)
+                if candidate is None:
+                    continue
+                if candidate.reference is None or weight > candidate.reference[1]:
+                    value = _written_value(entry, kind)
+                    candidate.reference = (
+                        EvidenceKind.REFERENCE_NEAR,
+                        weight,
+                        f"{kind.label} {value} is one typo away from "
+                        f"{written.written!r} in the text ({how})",
+                    )
 
     def _name_candidates(
-        self, view: PostingView, take: _Take, found: dict[str, _Candidate]
+        self, view: PostingView, take: _Take, found: dict[str, _Candidate], *, sift_all: bool
     ) -> None:
         """Orders whose customer or company has the payer's name (probably or surely).
 
-        A payer with two or more words is looked for among the orders that share two of them
-        (the intersection of the two rarest words' lists); a payer with one word, or whose two
-        rarest words have no order in common (a typo in one), among the orders with the rarest
-        word, if there are not too many.
+        The pool: the orders of customers with exactly the payer's words (any order); else the
+        orders sharing the payer's two rarest words; else, for a payer of one word, the orders
+        with that word, if they are few. A name that many customers share (Anna Müller) says
+        little by itself: from a large pool only the orders whose amount fits are weighed one by
+        one, and the rest count in the background as namesakes.
         """
         words = {word for word in view.payer_words if len(word) > 2}
-        limit = self.config.decision.name_bucket_limit
+        if not words:
+            return
+        rules = self.config.decision
+        limit = rules.name_bucket_limit
         pool: list[OrderEntry] = []
         name = view.posting.counterparty_name
         if name and len(words) > 1:
@@ -337,23 +408,48 @@ class Scorer:
             )
             if not buckets:
                 return
-            if len(buckets) > 1 and len(buckets[0]) <= 50 * limit:
+            if len(buckets) > 1 and len(buckets[0]) <= limit:
                 second = {id(entry) for entry in buckets[1]}
                 pool = [entry for entry in buckets[0] if id(entry) in second]
+            elif len(buckets) > 1:
+                # too common to intersect cheaply: estimate the namesakes instead
+                open_orders = max(self.index.open_count[view.posting.currency], 1)
+                namesakes = len(buckets[0]) * len(buckets[1]) / open_orders
+                partial = math.log10(self.config.amounts.partial_m / 0.5)
+                weight = math.log10(self.config.parties.name_m / self.config.parties.name_u)
+                view.aside += namesakes * 10 ** (weight + partial)
+                return
             if not pool and len(buckets[0]) <= limit // 4:
                 pool = buckets[0]
+        name_weight = math.log10(self.config.parties.name_m / self.config.parties.name_u)
         if len(pool) > limit:
-            return  # too common a name to weigh one by one: it counts in the background
-        view.namesakes_weighed = True
+            view.aside += len(pool) * 10 ** (
+                name_weight + math.log10(self.config.amounts.partial_m / 0.5)
+            )
+            return
+        pool = [entry for entry in pool if entry.id not in found]
+        if sift_all or len(pool) > rules.namesake_limit:
+            pool = self._sift(view, pool, name_weight)
         weak = self.config.parties.name_weak
         for entry in pool:
-            if entry.id in found or entry.open <= 0 or not entry.alive:
+            if entry.open <= 0 or not entry.alive:
                 continue
             similarity = _similarity(view.payer_words, self.index.details(entry))
             if similarity >= weak:
                 candidate = take(entry)
                 if candidate is not None:
                     candidate.similarity = similarity
+
+    def _amount_may_fit(self, posting: Posting, entry: OrderEntry) -> bool:
+        """Whether the posting could pay the order in full: exactly, within the tolerance, less
+        a cash discount (at most ``amounts.max_discount_share``) or less a bank fee."""
+        rules = self.config.amounts
+        due, paid = entry.open, posting.amount
+        if abs(due - paid) <= rules.tolerance:
+            return True
+        return paid < due and (
+            due - paid <= rules.fee_limit or paid >= due * (1 - rules.max_discount_share)
+        )
 
     def _secondary(self, view: PostingView, primary: dict[str, _Candidate]) -> list[OrderEntry]:
         """Orders with exactly the posting's amount open that no other signal points to."""
@@ -407,7 +503,7 @@ class Scorer:
     def _background(self, view: PostingView, prior: float) -> float:
         """Odds (against "no open order") that the posting pays an order that is not weighed
         one by one: orders no signal points to, orders sharing the posting's amount beyond the
-        bucket limit, and namesakes of the payer too many to look at."""
+        bucket limit, and the payer's namesakes set aside (see :meth:`_name_candidates`)."""
         config = self.config
         p0 = config.decision.unrelated_share
         background = config.decision.unseen_share * (1 - p0) / p0
@@ -415,15 +511,7 @@ class Scorer:
         same = self.index.amount_bucket_size(posting.currency, posting.amount)
         if same > config.decision.amount_bucket_limit:
             background += same * 10 ** (prior + self._amount_only_weight(view))
-        words = {word for word in view.payer_words if len(word) > 2}
-        if len(words) >= 2 and not view.namesakes_weighed:
-            sizes = sorted(len(self.index.by_word.get(word, ())) for word in words)
-            if sizes[0] > config.decision.name_bucket_limit:
-                open_orders = max(self.index.open_count[posting.currency], 1)
-                namesakes = sizes[0] * sizes[1] / open_orders
-                weight = math.log10(config.parties.name_m / config.parties.name_u)
-                background += namesakes * 10 ** (prior + weight)
-        return background
+        return background + view.aside * 10**prior
 
     def _party_weights(
         self, view: PostingView, candidates: list[_Candidate]
@@ -500,7 +588,7 @@ class Scorer:
         evidence: list[Ev] = []
         reference = candidate.reference
         if reference is None and view.references:
-            reference = candidate.reference = self._near_miss_of(view, details)
+            reference = candidate.reference = self._near_miss_of(view, entry)
         if reference is not None:
             evidence.append(reference)
         blocked = None
@@ -570,10 +658,10 @@ class Scorer:
                     return near_miss(written.key, key) is not None
         return False
 
-    def _near_miss_of(self, view: PostingView, details: Details) -> Ev | None:
+    def _near_miss_of(self, view: PostingView, entry: OrderEntry) -> Ev | None:
         """A near miss between a written reference and one of this candidate's keys."""
         rules = self.config.references
-        for key, kind, _prefix, value in details.keys:
+        for key, kind in entry.keys:
             if kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
@@ -593,8 +681,8 @@ class Scorer:
                 return (
                     EvidenceKind.REFERENCE_NEAR,
                     weight,
-                    f"{kind.label} {value} is one typo away from {written.written!r} in the text "
-                    f"({how})",
+                    f"{kind.label} {_written_value(entry, kind)} is one typo away from "
+                    f"{written.written!r} in the text ({how})",
                 )
         return None
 
@@ -754,12 +842,10 @@ def _with_patterns(
     return generic + tuple(typed.values())
 
 
-def _written_value(details: Details, key: str, kind: ReferenceKind) -> tuple[str, str]:
-    """The order's reference of ``kind`` with ``key``, as the source wrote it, and its prefix."""
-    for known, known_kind, prefix, value in details.keys:
-        if known == key and known_kind is kind:
-            return value, prefix
-    return key, ""
+def _written_value(entry: OrderEntry, kind: ReferenceKind) -> str:
+    """The order's reference of ``kind`` as the source wrote it."""
+    value: str | None = getattr(entry, kind.order_field)
+    return value or ""
 
 
 def _similarity(payer: tuple[str, ...], details: Details) -> float:

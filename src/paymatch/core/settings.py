@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from paymatch.connectors.interfaces import StatusMapping
 from paymatch.core.errors import ConfigError
 from paymatch.core.money import normalize_currency
 
@@ -86,12 +87,30 @@ class SourceConfig(_Section):
     connector: str
     settings: dict[str, Any] = {}
     mapping: dict[str, Any] = {}
-    """Overrides of the connector's default StatusMapping (payment_methods, open_statuses, ...)."""
+    """The one place for the merchant's overrides of the connector's default StatusMapping
+    (``payment_methods``, ``open_statuses``, ``paid_status``, ``cancelled_status``); paymatch
+    puts them in force on the connector too (``OrderSource.mapping``)."""
     push: bool | None = None
     """Whether the source hands new orders over itself; default: what the connector says."""
     send_payment_information: bool = False
     """Whether paymatch sends payment information (then sources without push are polled)."""
     schedules: ScheduleOverrides = ScheduleOverrides()
+
+    @field_validator("mapping")
+    @classmethod
+    def _valid_overrides(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Names and values are checked when the file is read, not when the source is first used."""
+        known = list(StatusMapping.model_fields)
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(f"unknown mapping keys {unknown} (known: {', '.join(known)})")
+        try:
+            StatusMapping().overridden_by(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"mapping {where}: {first['msg']}") from None
+        return value
 
 
 class AccountConfig(_Section):
@@ -104,6 +123,12 @@ class AccountConfig(_Section):
     countries: list[str] = []
     """Billing countries this account serves (payment information); empty = every country."""
     first_import: Literal["match", "no_assignment"] = "match"
+    bic: str | None = None
+    """The BIC, shown in payment information and put in the QR code (optional)."""
+    holder: str | None = None
+    """The account holder: the payee customers see (default: ``[notify] payee``)."""
+    bank: str | None = None
+    """The bank's name, shown in payment information."""
 
     @field_validator("iban", mode="before")
     @classmethod
@@ -138,6 +163,9 @@ class PaymatchConfig(_Section):
     """The matcher's ``[match]`` table (``MatchConfig``; docs/matching.md)."""
     policy: dict[str, Any] = Field(default_factory=dict)
     """The lifecycle policy table (defaults and per-source overrides; docs/lifecycle.md)."""
+    notify: dict[str, Any] = Field(default_factory=dict)
+    """The ``[notify]`` table: messages and their delivery (``NotifyConfig``;
+    docs/notifications.md)."""
 
     def source_schedule(self, name: str) -> Schedules:
         """The schedules of one source: its overrides on top of the global ones."""
@@ -158,6 +186,15 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             for key in ("orders", "status_file"):
                 if isinstance(settings.get(key), str):
                     settings[key] = str(base / settings[key])
+    notify = data.get("notify")
+    if isinstance(notify, dict):  # template directory, .eml directory, CA file
+        tables = [notify, *(notify.get("sources") or {}).values()]
+        for table, key in [(t, "templates") for t in tables] + [
+            (notify.get("file"), "directory"),
+            (notify.get("smtp"), "ca_file"),
+        ]:
+            if isinstance(table, dict) and isinstance(table.get(key), str):
+                table[key] = str(base / table[key])
     return data
 
 

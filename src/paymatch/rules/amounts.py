@@ -59,6 +59,13 @@ class AmountRules(BaseModel):
         lt=100,
         description="Skonto allowed on every invoice order without its own terms (percent).",
     )
+    max_discount_share: Decimal = Field(
+        Decimal("0.1"),
+        ge=0,
+        lt=1,
+        description="Largest cash discount any order allows, as a share of the amount (only "
+        "used to decide which orders are worth a closer look).",
+    )
     cash_discount_days: int = Field(
         14, ge=0, description="Discount period for cash_discount_percent, from the order date."
     )

@@ -77,6 +77,12 @@ class ReferenceRules(BaseModel):
     near_miss_min_length: int = Field(
         4, ge=2, description="Keys shorter than this get no near-miss search."
     )
+    near_miss_neighbours: int = Field(
+        3,
+        ge=0,
+        description="A written number one typo from more orders than this: only those whose "
+        "amount the posting may pay in full are weighed one by one.",
+    )
 
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")

@@ -32,8 +32,10 @@ import pytest
 # Plain asserts in the contract suites should explain themselves like those in test files.
 pytest.register_assert_rewrite("paymatch.testing.contract")
 
+from paymatch.testing.camt import Credit, camt053  # noqa: E402
 from paymatch.testing.contract import (  # noqa: E402
     BankFormatContract,
+    InProcessHarness,
     OrderSourceContract,
     OrderSourceHarness,
     SeedOrder,
@@ -44,12 +46,15 @@ from paymatch.testing.harness import FakeOrderSourceHarness  # noqa: E402
 
 __all__ = [
     "BankFormatContract",
+    "Credit",
     "FakeBankFormat",
     "FakeOrderSource",
     "FakeOrderSourceHarness",
     "FakeShop",
+    "InProcessHarness",
     "OrderSourceContract",
     "OrderSourceHarness",
     "SeedOrder",
     "SeedState",
+    "camt053",
 ]

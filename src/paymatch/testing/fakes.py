@@ -166,11 +166,19 @@ class FakeOrderSource(OrderSource):
                 yield self._parse(record)
 
     def list_open_orders(self) -> Iterable[Order | OrderProblem]:
+        # As a shop API is asked: for the statuses the mapping in force counts as open; then
+        # only what is open for the order's own payment code is kept.
+        mapping = self.mapping
+        wanted = frozenset().union(*mapping.open_statuses.values())
         records = sorted(
-            (r for r in self._shop.records.values() if r.get("status") == FAKE_OPEN),
+            (r for r in self._shop.records.values() if r.get("status") in wanted),
             key=lambda r: r["id"],
         )
-        return self._pages(records)
+        return (
+            item
+            for item in self._pages(records)
+            if isinstance(item, OrderProblem) or mapping.is_open(item)
+        )
 
     def list_changed_since(self, since: datetime) -> Iterable[Order | OrderProblem]:
         records = sorted(
@@ -202,7 +210,8 @@ class FakeOrderSource(OrderSource):
                 return WriteOutcome.NOT_OPEN
             if record.get("status") == target:
                 return WriteOutcome.ALREADY_DONE
-            if record.get("status") != FAKE_OPEN:
+            current = self._parse(record)
+            if isinstance(current, OrderProblem) or not self.mapping.is_open(current):
                 return WriteOutcome.NOT_OPEN
             record["status"] = target
             record["changed_at"] = datetime.now(UTC)

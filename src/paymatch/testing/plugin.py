@@ -21,6 +21,9 @@ from paymatch.connectors.plugins import (
 )
 from paymatch.rules.extensions import ReferencePattern
 from paymatch.testing.fakes import FakeOrderSource, FakeShop
+from paymatch.testing.stores import paymatch_postgres_server, paymatch_store_url
+
+__all__ = ["paymatch_postgres_server", "paymatch_store_url"]  # fixtures, found by pytest
 
 _OPTIONS = (
     ("paymatch_load_plugins", LOAD_PLUGINS_ENV, "allow-list of paymatch entry-point plugins"),

@@ -31,14 +31,20 @@ from paymatch_easybill.client import (
 from paymatch_easybill.documents import EASYBILL_TIME_ZONE, DocumentError
 from paymatch_easybill.settings import EasybillSettings, parse_settings
 
-# The open invoices: issued, not archived, not paid, not cancelled (GET /documents filters).
-OPEN_INVOICES = {
-    "type": "INVOICE",
-    "is_draft": "0",
-    "is_archive": "0",
-    "paid_at": "null",
-    "cancel_id": "null",
-}
+# GET /documents filters for the open listing. Each leaves out invoices of the derived statuses
+# named (documents.status_of); it is sent only while none of them is open under the mapping in
+# force, so a merchant who counts, say, archived invoices as open gets them listed.
+_INVOICES = {"type": "INVOICE"}
+_NARROWING: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("is_draft", "0", frozenset({documents.DRAFT})),
+    ("cancel_id", "null", frozenset({documents.CANCELLED})),
+    ("paid_at", "null", frozenset({documents.DRAFT, documents.CANCELLED, documents.PAID})),
+    (
+        "is_archive",
+        "0",
+        frozenset({documents.DRAFT, documents.CANCELLED, documents.PAID, documents.ARCHIVED}),
+    ),
+)
 _MAX_INT32 = 2**31 - 1  # DocumentPayment.amount is an int32 of cents
 
 
@@ -81,9 +87,9 @@ class EasybillSource(OrderSource):
     # -- reading ---------------------------------------------------------------------------------
 
     def list_open_orders(self) -> Iterator[Order | OrderProblem]:
-        """Every open invoice: the complete listing is read before the first one is handed out
-        (or an exception raised)."""
-        raws = self._client.list_all("/documents", OPEN_INVOICES)
+        """Every invoice open under the mapping in force: the complete listing is read before the
+        first one is handed out (or an exception raised)."""
+        raws = self._client.list_all("/documents", open_invoice_filters(self.mapping))
         return self._orders(raws, open_only=True)
 
     def list_changed_since(self, since: datetime) -> Iterator[Order | OrderProblem]:
@@ -121,11 +127,7 @@ class EasybillSource(OrderSource):
         customers = _Customers(self._client)
         for raw in raws:
             order = documents.to_order(raw, source=self.PLUGIN_NAME, customer=customers)
-            if (
-                open_only
-                and isinstance(order, Order)
-                and order.status not in documents.OPEN_STATUSES
-            ):
+            if open_only and isinstance(order, Order) and not self.mapping.is_open(order):
                 continue  # e.g. fully paid by amount while paid_at is still empty
             yield order
 
@@ -166,7 +168,7 @@ class EasybillSource(OrderSource):
             return self._cancel(write, status)
         if status == documents.PAID:
             return WriteOutcome.ALREADY_DONE
-        if status not in documents.OPEN_STATUSES:
+        if not self._open(status, write):
             return WriteOutcome.NOT_OPEN
         reference = payment_reference(write.reference)
         payments = self._client.list_all("/document-payments", {"document_id": write.order_id})
@@ -182,10 +184,17 @@ class EasybillSource(OrderSource):
             raise
         return WriteOutcome.WRITTEN
 
+    def _open(self, status: str, write: StatusWrite) -> bool:
+        """Whether an invoice in ``status`` is open under the mapping in force (for the code
+        the mapping gives Easybill's invoices, else the write's)."""
+        mapping = self.mapping
+        code = mapping.payment_methods.get(documents.PAYMENT_METHOD) or write.payment_code
+        return status in mapping.open_statuses.get(code, frozenset())
+
     def _cancel(self, write: StatusWrite, status: str) -> WriteOutcome:
         if status == documents.CANCELLED:
             return WriteOutcome.ALREADY_DONE
-        if status not in documents.OPEN_STATUSES:
+        if not self._open(status, write):
             return WriteOutcome.NOT_OPEN
         raise UnsupportedWriteError(
             f"invoice {write.order_id} cannot be cancelled by paymatch: Easybill cancels an "
@@ -236,8 +245,14 @@ def payment_reference(key: str) -> str:
     return "paymatch:sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def _is_open(order: Order) -> bool:
-    return order.status in documents.OPEN_STATUSES
+def open_invoice_filters(mapping: StatusMapping) -> dict[str, str]:
+    """The ``GET /documents`` query of the open listing under ``mapping``."""
+    open_statuses = frozenset().union(*mapping.open_statuses.values())
+    query = dict(_INVOICES)
+    for name, value, leaves_out in _NARROWING:
+        if not open_statuses & leaves_out:
+            query[name] = value
+    return query
 
 
 def _edited_since(raw: Mapping[str, Any], since: datetime) -> bool:

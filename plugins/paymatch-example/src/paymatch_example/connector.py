@@ -71,7 +71,13 @@ class ExampleShop(OrderSource):
         )
 
     def list_open_orders(self) -> Iterator[Order | OrderProblem]:
-        return self._pages({"status": "awaiting_payment"})
+        # What is open comes from the mapping in force (the merchant may add statuses), and a
+        # status may be open for one payment code only: ask for each, keep what the mapping says.
+        mapping = self.mapping
+        for status in sorted(set().union(*mapping.open_statuses.values())):
+            for order in self._pages({"status": status}):
+                if isinstance(order, OrderProblem) or mapping.is_open(order):
+                    yield order
 
     def list_changed_since(self, since: datetime) -> Iterator[Order | OrderProblem]:
         if since.tzinfo is None:
@@ -95,6 +101,8 @@ class ExampleShop(OrderSource):
             return WriteOutcome.NOT_OPEN
         if current.status == write.status:
             return WriteOutcome.ALREADY_DONE
+        if not self.mapping.is_open(current):
+            return WriteOutcome.NOT_OPEN
         try:
             self._request("POST", f"/orders/{write.order_id}/status", json={"status": write.status})
         except ConnectorError as error:

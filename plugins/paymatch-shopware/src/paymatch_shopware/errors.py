@@ -60,6 +60,12 @@ class IllegalTransitionError(ShopwareError):
             errors=errors,
         )
 
+    @property
+    def final(self) -> bool:
+        """Not final: the state moved while the connector wrote (a person, a payment app); a later
+        attempt reads the new state and finds the write done, not needed, or possible."""
+        return False
+
 
 class NoTransitionPathError(ShopwareError):
     """No chain of allowed transitions leads from the transaction's state to the target state."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -15,8 +14,9 @@ class ShopwareSettings(BaseModel):
     ``url`` is the shop's base URL (``https://shop.example.com``; a trailing ``/api`` is accepted
     and dropped). ``client_id`` and ``client_secret`` are the *Access key ID* and *Secret access
     key* of an integration (Settings > System > Integrations) that may read orders and change
-    order-transaction states. ``status_mapping`` overrides parts of the default mapping, with the
-    keys of :class:`paymatch.connectors.interfaces.StatusMapping`.
+    order-transaction states. Overrides of the default mapping are no setting: paymatch reads them
+    from ``[sources.<name>.mapping]`` and puts them in force on the connector
+    (:attr:`paymatch.connectors.interfaces.OrderSource.mapping`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -40,7 +40,6 @@ class ShopwareSettings(BaseModel):
     """TLS certificate verification: ``True``, ``False`` or the path of a CA bundle."""
     send_mail: bool = True
     """Let Shopware send its usual customer mail for the final state change (``sendMail``)."""
-    status_mapping: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("url")
     @classmethod

@@ -56,12 +56,6 @@ class ShopwareSource(OrderSource):
         rng: random.Random | None = None,
     ) -> None:
         self.settings = _validated(settings)
-        try:
-            self.mapping = default_mapping().overridden_by(self.settings.status_mapping)
-        except (ValueError, ValidationError) as error:
-            raise ConfigError(
-                str(error), where="shopware settings", field="status_mapping"
-            ) from None
         self._client = ShopwareClient(
             self.settings, transport=transport, clock=clock, sleep=sleep, rng=rng
         )
@@ -75,12 +69,6 @@ class ShopwareSource(OrderSource):
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def default_mapping(self) -> StatusMapping:
         return default_mapping()
@@ -250,12 +238,20 @@ class ShopwareSource(OrderSource):
 def _validated(settings: ShopwareSettings | Mapping[str, Any]) -> ShopwareSettings:
     if isinstance(settings, ShopwareSettings):
         return settings
+    if "status_mapping" in settings:
+        raise ConfigError(
+            "not a Shopware setting: write mapping overrides under [sources.<name>.mapping], "
+            "the one place paymatch reads them",
+            where="shopware settings",
+            field="status_mapping",
+        )
     try:
         return ShopwareSettings.model_validate(dict(settings))
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or None
-        raise ConfigError(first["msg"], where="shopware settings", field=field) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(message, where="shopware settings", field=field) from None
 
 
 def _take_new(data: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]]:

@@ -47,8 +47,6 @@ class WooCommerceSettings(BaseModel):
     backoff_cap: float = Field(default=30.0, ge=0)
     per_page: int = Field(default=100, ge=2, le=100)
     """Orders per request; WooCommerce allows at most 100."""
-    mapping: dict[str, Any] = Field(default_factory=dict)
-    """Overrides of the default status mapping (see ``StatusMapping.overridden_by``)."""
     order_note: bool = True
     """Add a private order note saying why paymatch changed the status."""
     invoice_number_meta_keys: tuple[str, ...] = ("_wcpdf_invoice_number",)
@@ -92,6 +90,13 @@ class WooCommerceSettings(BaseModel):
         """Validate ``settings``; a problem is a :class:`paymatch.ConfigError` naming the field."""
         if isinstance(settings, WooCommerceSettings):
             return settings
+        if "mapping" in settings:
+            raise ConfigError(
+                "not a WooCommerce setting: write mapping overrides under "
+                "[sources.<name>.mapping], the one place paymatch reads them",
+                where="woocommerce settings",
+                field="mapping",
+            )
         try:
             return cls.model_validate(dict(settings))
         except ValidationError as error:

@@ -51,10 +51,6 @@ class WooCommerceSource(OrderSource):
         elif options:
             raise TypeError("pass the settings either as a mapping or as keywords, not both")
         self.settings = WooCommerceSettings.parse(settings)
-        try:
-            self.mapping = self.default_mapping().overridden_by(self.settings.mapping)
-        except ValueError as error:
-            raise ConfigError(str(error), where="woocommerce settings", field="mapping") from None
         self.client = client or WooCommerceClient(self.settings)
         # Per instance: only a shop with a webhook secret pushes its orders.
         self.PUSH = self.settings.webhook_secret is not None  # type: ignore[misc]
@@ -68,12 +64,6 @@ class WooCommerceSource(OrderSource):
 
     def close(self) -> None:
         self.client.close()
-
-    def __enter__(self) -> WooCommerceSource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def default_mapping(self) -> StatusMapping:
         return DEFAULT_MAPPING

@@ -162,6 +162,8 @@ def clean_posting_values(data: dict[str, Any]) -> dict[str, Any] | None:
                     raise _Unclean  # not optional: the model refuses None
                 if raw is not None and type(raw) not in _EXACT_TYPES[name]:
                     raise _Unclean
+                if type(raw) is Decimal and not raw.is_finite():
+                    raise _Unclean  # the model refuses infinity and NaN (an exchange rate)
             elif kind is None:
                 raise _Unclean  # a field these rules do not know
             values[name] = value

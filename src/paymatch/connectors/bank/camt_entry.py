@@ -29,19 +29,21 @@ from typing import Any
 from paymatch.connectors.bank.camt_xml import (
     CamtValueError,
     Element,
+    Flat,
     amount,
     boolean,
     child,
-    children,
-    date_choice,
+    date_at,
     find,
     find_all,
-    flatten,
+    first,
+    index_entry,
     local_name,
     reference,
     sign,
     text,
     text_at,
+    text_of,
 )
 from paymatch.core.errors import StatementWarning
 
@@ -59,7 +61,7 @@ _REFERENCE_NAMES = (
     "MktInfrstrctrTxId",
     "PrcgId",
 )
-_BOOKED_AMOUNTS = ("TxAmt", "CntrValAmt", "AnncdPstngAmt")
+_REFERENCE_PATHS = tuple(("Refs/" + name, name) for name in _REFERENCE_NAMES)
 _ACCOUNT_IDS = (("IBAN",), ("Othr", "Id"), ("BBAN",), ("UPIC",), ("PrtryAcct", "Id"))
 
 
@@ -94,24 +96,19 @@ class Entry:
 
 
 def read_entry(element: Element, context: RecordContext) -> Entry:
-    parts = children(element)
-    details: list[Element] = []
-    batches: list[Element] = list(parts.get("Btch", ()))  # camt.05x.001.01: Btch on the entry
-    for entry_details in parts.get("NtryDtls", ()):
-        batches.extend(find_all(entry_details, "Btch"))
-        details.extend(find_all(entry_details, "TxDtls"))
-    details.extend(parts.get("TxDtls", ()))  # .001.01: TxDtls directly on the entry
+    flat, details = index_entry(element)
+    batches = [*flat.get("Btch", ()), *flat.get("NtryDtls/Btch", ())]  # .001.01: on the entry
 
-    booked = amount(_first(parts, "Amt"))
+    booked = amount(first(flat, "Amt"))
     if booked is None:
-        return _entry_without_amount(element, parts, details, context)
+        return _entry_without_amount(element, flat, details, context)
     value, currency = booked
-    entry_sign = sign(_first(parts, "CdtDbtInd"), required=True, context=element)
+    entry_sign = sign(first(flat, "CdtDbtInd"), required=True, context=element)
     assert entry_sign is not None
-    facts = [_detail_facts(detail, currency) for detail in details]
+    facts = [_detail_facts(detail, index, currency) for detail, index in details]
     return _entry(
         element,
-        parts,
+        flat,
         batches,
         facts,
         signed=value * entry_sign,
@@ -122,19 +119,21 @@ def read_entry(element: Element, context: RecordContext) -> Entry:
 
 def _entry_without_amount(
     element: Element,
-    parts: dict[str, list[Element]],
-    details: list[Element],
+    flat: Flat,
+    details: list[tuple[Element, Flat]],
     context: RecordContext,
 ) -> Entry:
     """A trimmed entry without ``Amt``: the sum of its details, when each states its own."""
     currency = None
-    for detail in details:
-        found = amount(child(detail, "Amt")) or amount(find(detail, "AmtDtls", "TxAmt", "Amt"))
+    for _detail, index in details:
+        found = amount(first(index, "Amt")) or amount(first(index, "AmtDtls/TxAmt/Amt"))
         if found is not None:
             currency = found[1]
             break
-    facts = [_detail_facts(detail, currency) for detail in details] if currency else []
-    entry_sign = sign(_first(parts, "CdtDbtInd"), required=False, context=element)
+    facts = []
+    if currency is not None:
+        facts = [_detail_facts(detail, index, currency) for detail, index in details]
+    entry_sign = sign(first(flat, "CdtDbtInd"), required=False, context=element)
     if not facts or any(f["_amount"] is None or (f["_sign"] or entry_sign) is None for f in facts):
         raise CamtValueError("entry without an amount (Amt)", element)
     assert currency is not None
@@ -149,7 +148,7 @@ def _entry_without_amount(
     batches: list[Element] = []
     return _entry(
         element,
-        parts,
+        flat,
         batches,
         facts,
         signed=signed,
@@ -161,7 +160,7 @@ def _entry_without_amount(
 
 def _entry(
     element: Element,
-    parts: dict[str, list[Element]],
+    flat: Flat,
     batches: list[Element],
     facts: list[dict[str, Any]],
     *,
@@ -170,10 +169,10 @@ def _entry(
     context: RecordContext,
     split_always: bool = False,
 ) -> Entry:
-    reversal = boolean(_first(parts, "RvslInd"))
-    status = _status(_first(parts, "Sts"))
-    booking_date = date_choice(_first(parts, "BookgDt"), context.zone)
-    value_date = date_choice(_first(parts, "ValDt"), context.zone)
+    reversal = boolean(first(flat, "RvslInd"))
+    status = _status(flat)
+    booking_date = date_at(flat, "BookgDt", context.zone)
+    value_date = date_at(flat, "ValDt", context.zone)
     booking_date = booking_date or value_date or context.fallback_date
     if booking_date is None:
         raise CamtValueError(
@@ -181,8 +180,8 @@ def _entry(
         )
 
     entry_references: list[tuple[str, str]] = []
-    _add(entry_references, "NtryRef", text(_first(parts, "NtryRef")))
-    code, alternative = _transaction_code(_first(parts, "BkTxCd"))
+    _add(entry_references, "NtryRef", text_of(flat, "NtryRef"))
+    code, alternative = _transaction_code(flat)
     if alternative:
         entry_references.append(alternative)
 
@@ -190,19 +189,19 @@ def _entry(
         for name in ("MsgId", "PmtInfId"):
             _add(entry_references, f"Btch/{name}", reference(text_at(batch, name)))
 
-    common: dict[str, Any] = {
-        "account_iban": context.account,
-        "booking_date": booking_date,
-        "value_date": value_date,
-        "currency": currency,
-        "reversal": reversal,
-        "status": status,
-        "booking_text": text(_first(parts, "AddtlNtryInf")),
-        "bank_reference": reference(text(_first(parts, "AcctSvcrRef"))),
-        "bank_transaction_code": code,
-        "statement_id": context.statement_id,
-        "copy_duplicate": context.copy_duplicate,
-    }
+    common = _present(
+        account_iban=context.account,
+        booking_date=booking_date,
+        value_date=value_date,
+        currency=currency,
+        reversal=reversal,
+        status=status,
+        booking_text=text_of(flat, "AddtlNtryInf"),
+        bank_reference=reference(text_of(flat, "AcctSvcrRef")),
+        bank_transaction_code=code,
+        statement_id=context.statement_id,
+        copy_duplicate=context.copy_duplicate,
+    )
     if len(facts) > 1 or split_always:
         split = _split(facts, signed)
         if split is not None:
@@ -216,16 +215,16 @@ def _entry(
             return Entry(element, signed, currency, status, value_date or booking_date, postings)
     fact = _merge(facts) if facts else {}
     if len(facts) <= 1:
-        _entry_level_amounts(fact, parts)
+        _entry_level_amounts(fact, flat)
     if len(facts) > 1:
         entry_references.append(("NbOfTxs", str(len(facts))))
     posting = _posting(common, entry_references, fact, signed, reversal=reversal, context=context)
     return Entry(element, signed, currency, status, value_date or booking_date, [posting])
 
 
-def _first(parts: dict[str, list[Element]], name: str) -> Element | None:
-    found = parts.get(name)
-    return found[0] if found else None
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields that have a value: an absent one is the posting's default (``None``)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _add(references: list[tuple[str, str]], name: str, value: str | None) -> None:
@@ -233,33 +232,12 @@ def _add(references: list[tuple[str, str]], name: str, value: str | None) -> Non
         references.append((name, value))
 
 
-def _status(element: Element | None) -> str | None:
+def _status(flat: Flat) -> str | None:
     """``<Sts>BOOK</Sts>`` (up to .001.06) or ``<Sts><Cd>BOOK</Cd></Sts>`` (.001.07 on)."""
-    if element is None:
+    if "Sts" not in flat:
         return None
-    value = text_at(element, "Cd") or text_at(element, "Prtry") or text(element)
+    value = text_of(flat, "Sts/Cd") or text_of(flat, "Sts/Prtry") or text_of(flat, "Sts")
     return value.upper() if value else None
-
-
-def _transaction_code(element: Element | None) -> tuple[str | None, tuple[str, str] | None]:
-    """The German DK code (``NTRF+166+9310+997``) where given, else ISO ``PMNT/RCDT/ESCT``.
-
-    Returns the chosen code and the other one (as a reference pair) so that neither is lost.
-    """
-    if element is None:
-        return None, None
-    domain = find(element, "Domn")
-    iso = None
-    if domain is not None:
-        parts = [text_at(domain, "Cd"), text_at(domain, "Fmly", "Cd")]
-        parts.append(text_at(domain, "Fmly", "SubFmlyCd"))
-        iso = "/".join(part for part in parts if part) or None
-    proprietary = text_at(element, "Prtry", "Cd")
-    issuer = (text_at(element, "Prtry", "Issr") or "").upper()
-    german = proprietary is not None and (issuer in {"DK", "ZKA"} or _looks_german(proprietary))
-    if german or iso is None:
-        return proprietary, ("BkTxCd/Domn", iso) if iso else None
-    return iso, ("BkTxCd/Prtry", proprietary) if proprietary else None
 
 
 def _looks_german(code: str) -> bool:
@@ -270,21 +248,20 @@ def _looks_german(code: str) -> bool:
 # --- transaction details -----------------------------------------------------------------------
 
 
-def _detail_facts(detail: Element, currency: str) -> dict[str, Any]:
+def _detail_facts(detail: Element, flat: Flat, currency: str) -> dict[str, Any]:
     """Everything a ``TxDtls`` says, as posting fields plus ``_``-prefixed amount candidates.
 
-    The detail is flattened once into {local-name path: elements}; every field is then a
-    dictionary look-up (this is the hot path of a million-entry import).
+    ``flat`` is the detail's index from :func:`index_entry`: every field is a dictionary
+    look-up by a constant path (this is the hot path of a million-entry import).
     """
-    flat = flatten(detail)
     facts: dict[str, Any] = {"_element": detail}
     references: list[tuple[str, str]] = []
 
     if "Refs" in flat:
-        facts["end_to_end_id"] = reference(_text(flat, "Refs/EndToEndId"))
-        facts["mandate_reference"] = reference(_text(flat, "Refs/MndtId"))
-        for name in _REFERENCE_NAMES:
-            for item in flat.get("Refs/" + name, ()):
+        facts["end_to_end_id"] = reference(text_of(flat, "Refs/EndToEndId"))
+        facts["mandate_reference"] = reference(text_of(flat, "Refs/MndtId"))
+        for path, name in _REFERENCE_PATHS:
+            for item in flat.get(path, ()):
                 _add(references, name, reference(text(item)))
         for proprietary in flat.get("Refs/Prtry", ()):
             kind = text_at(proprietary, "Tp") or "?"
@@ -299,35 +276,34 @@ def _detail_facts(detail: Element, currency: str) -> dict[str, Any]:
             if value is not None and value[1] == currency:
                 facts["_amount"] = value[0]
                 break
-    facts["_sign"] = sign(_first(flat, "CdtDbtInd"), required=False, context=detail)
+    facts["_sign"] = sign(first(flat, "CdtDbtInd"), required=False, context=detail)
     if "AmtDtls" in flat:
         _amount_details(facts, flat["AmtDtls"][0])
     facts["_charges"] = flat.get("Chrgs", [])
 
-    code, alternative = _flat_transaction_code(flat, "BkTxCd/")
+    code, alternative = _transaction_code(flat)
     if code:
         facts["bank_transaction_code"] = code
         if alternative:
             references.append(alternative)
 
-    facts["_parties"] = _flat_parties(flat)
+    facts["_parties"] = _parties(flat)
     if "RltdAgts" in flat:
-        for agent in flat["RltdAgts"][0]:
-            _add(references, f"RltdAgts/{local_name(agent.tag)}", _bic(agent))
-    facts["creditor_id"] = _flat_creditor_id(flat)
+        _agents(references, flat)
+    facts["creditor_id"] = _creditor_id(flat)
     if "RmtInf" in flat:
-        _flat_remittance(facts, references, flat)
+        _remittance(facts, references, flat)
     else:
         facts["remittance"] = ""
         facts["creditor_reference"] = None
 
-    facts["purpose_code"] = _text(flat, "Purp/Cd") or _text(flat, "Purp/Prtry")
+    facts["purpose_code"] = text_of(flat, "Purp/Cd") or text_of(flat, "Purp/Prtry")
     if "RtrInf" in flat:
-        facts["return_reason"] = _text(flat, "RtrInf/Rsn/Cd") or _text(flat, "RtrInf/Rsn/Prtry")
+        facts["return_reason"] = text_of(flat, "RtrInf/Rsn/Cd") or text_of(flat, "RtrInf/Rsn/Prtry")
         for info in flat.get("RtrInf/AddtlInf", ()):
             _add(references, "RtrInf/AddtlInf", text(info))
-    facts["additional_info"] = _text(flat, "AddtlTxInf")
-    _add(references, "RltdDts/AccptncDtTm", _text(flat, "RltdDts/AccptncDtTm"))
+    facts["additional_info"] = text_of(flat, "AddtlTxInf")
+    _add(references, "RltdDts/AccptncDtTm", text_of(flat, "RltdDts/AccptncDtTm"))
     facts["references"] = references
     return facts
 
@@ -340,68 +316,132 @@ _AMOUNT_PATHS = (
 )
 
 
-def _text(flat: dict[str, list[Element]], path: str) -> str | None:
-    found = flat.get(path)
-    return text(found[0]) if found else None
+def _transaction_code(flat: Flat) -> tuple[str | None, tuple[str, str] | None]:
+    """The German DK code (``NTRF+166+9310+997``) where given, else ISO ``PMNT/RCDT/ESCT``.
 
-
-def _flat_transaction_code(
-    flat: dict[str, list[Element]], prefix: str
-) -> tuple[str | None, tuple[str, str] | None]:
-    """Like :func:`_transaction_code`, on a flattened detail."""
-    if prefix[:-1] not in flat:
-        return None, None
-    parts = [
-        _text(flat, prefix + "Domn/Cd"),
-        _text(flat, prefix + "Domn/Fmly/Cd"),
-        _text(flat, prefix + "Domn/Fmly/SubFmlyCd"),
-    ]
-    iso = "/".join(part for part in parts if part) or None
-    proprietary = _text(flat, prefix + "Prtry/Cd")
-    issuer = (_text(flat, prefix + "Prtry/Issr") or "").upper()
+    ``flat`` is the index of an entry or a detail. Returns the chosen code and the other one
+    (as a reference pair) so that neither is lost.
+    """
+    iso = proprietary = None
+    if "BkTxCd/Domn" in flat:
+        parts = [
+            text_of(flat, "BkTxCd/Domn/Cd"),
+            text_of(flat, "BkTxCd/Domn/Fmly/Cd"),
+            text_of(flat, "BkTxCd/Domn/Fmly/SubFmlyCd"),
+        ]
+        iso = "/".join(part for part in parts if part) or None
+    issuer = ""
+    if "BkTxCd/Prtry" in flat:
+        proprietary = text_of(flat, "BkTxCd/Prtry/Cd")
+        issuer = (text_of(flat, "BkTxCd/Prtry/Issr") or "").upper()
     german = proprietary is not None and (issuer in {"DK", "ZKA"} or _looks_german(proprietary))
     if german or iso is None:
         return proprietary, ("BkTxCd/Domn", iso) if iso else None
     return iso, ("BkTxCd/Prtry", proprietary) if proprietary else None
 
 
-_NAME_PATHS = ("/Nm", "/Pty/Nm", "/Agt/FinInstnId/Nm", "/FinInstnId/Nm")
-_ACCOUNT_PATHS = ("/Id/IBAN", "/Id/Othr/Id", "/Id/BBAN", "/Id/UPIC", "/Id/PrtryAcct/Id")
+@dataclass(frozen=True, slots=True)
+class _RolePaths:
+    """Where a party's name, account and agent's BIC may sit in a detail, best first."""
 
+    role: str
+    party: str
+    names: tuple[str, ...]
+    account: str
+    accounts: tuple[str, ...]
+    agent: str
+    bics: tuple[str, ...]
+    ultimate: str
+    ultimate_names: tuple[str, ...]
 
-def _flat_parties(flat: dict[str, list[Element]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for role in ("Dbtr", "Cdtr"):
-        base = "RltdPties/" + role
-        name = next(filter(None, (_text(flat, base + path) for path in _NAME_PATHS)), None)
-        account = next(
-            filter(None, (_text(flat, base + "Acct" + path) for path in _ACCOUNT_PATHS)), None
-        )
-        bic = (
-            _text(flat, f"RltdAgts/{role}Agt/FinInstnId/BICFI")
-            or _text(flat, f"RltdAgts/{role}Agt/FinInstnId/BIC")
-            or _text(flat, base + "/Agt/FinInstnId/BICFI")
-        )
-        found[role] = _Party(name, account, bic)
+    @classmethod
+    def of(cls, role: str) -> _RolePaths:
+        party = "RltdPties/" + role
+        account = party + "Acct"
         ultimate = "RltdPties/Ultmt" + role
-        found["Ultmt" + role] = _text(flat, ultimate + "/Nm") or _text(flat, ultimate + "/Pty/Nm")
-    return found
+        return cls(
+            role=role,
+            party=party,
+            names=tuple(
+                party + path for path in ("/Nm", "/Pty/Nm", "/Agt/FinInstnId/Nm", "/FinInstnId/Nm")
+            ),
+            account=account,
+            accounts=tuple(
+                account + path
+                for path in ("/Id/IBAN", "/Id/Othr/Id", "/Id/BBAN", "/Id/UPIC", "/Id/PrtryAcct/Id")
+            ),
+            agent=f"RltdAgts/{role}Agt",
+            bics=(
+                f"RltdAgts/{role}Agt/FinInstnId/BICFI",
+                f"RltdAgts/{role}Agt/FinInstnId/BIC",
+                party + "/Agt/FinInstnId/BICFI",
+            ),
+            ultimate=ultimate,
+            ultimate_names=(ultimate + "/Nm", ultimate + "/Pty/Nm"),
+        )
 
 
-def _flat_creditor_id(flat: dict[str, list[Element]]) -> str | None:
-    """The SEPA creditor identifier (Gläubiger-ID): ``Id/PrvtId/Othr`` with scheme ``SEPA``."""
-    for base in ("RltdPties/Cdtr/Id/", "RltdPties/Cdtr/Pty/Id/"):
-        for kind in ("PrvtId", "OrgId"):
-            for other in flat.get(base + kind + "/Othr", ()):
-                scheme = text_at(other, "SchmeNm", "Prtry") or text_at(other, "SchmeNm", "Cd")
-                if scheme is not None and scheme.upper() == "SEPA":
-                    return text_at(other, "Id")
+_ROLES = (_RolePaths.of("Dbtr"), _RolePaths.of("Cdtr"))
+
+
+def _first_text(flat: Flat, paths: tuple[str, ...]) -> str | None:
+    """The first non-blank text on ``paths``, tried in order."""
+    for path in paths:
+        found = flat.get(path)
+        if found:
+            value = text(found[0])
+            if value:
+                return value
     return None
 
 
-def _flat_remittance(
-    facts: dict[str, Any], references: list[tuple[str, str]], flat: dict[str, list[Element]]
-) -> None:
+def _parties(flat: Flat) -> dict[str, Any]:
+    """Debtor and creditor (name, account, BIC) and the ultimate parties' names.
+
+    Each group of paths is only tried when its container is there: most details name only
+    some of the roles, and this runs for every transaction.
+    """
+    found: dict[str, Any] = {}
+    for paths in _ROLES:
+        found[paths.role] = _Party(
+            _first_text(flat, paths.names) if paths.party in flat else None,
+            _first_text(flat, paths.accounts) if paths.account in flat else None,
+            _first_text(flat, paths.bics) if paths.agent in flat or paths.party in flat else None,
+        )
+        found["Ultmt" + paths.role] = (
+            _first_text(flat, paths.ultimate_names) if paths.ultimate in flat else None
+        )
+    return found
+
+
+def _agents(references: list[tuple[str, str]], flat: Flat) -> None:
+    """Every related agent's BIC (``RltdAgts/DbtrAgt``, ``IntrmyAgt1``, ...) as a reference."""
+    for agent in flat["RltdAgts"][0]:
+        base = "RltdAgts/" + local_name(agent.tag)
+        bic = text_of(flat, base + "/FinInstnId/BICFI") or text_of(flat, base + "/FinInstnId/BIC")
+        _add(references, base, bic)
+
+
+_CREDITOR_ID_PATHS = tuple(
+    base + kind + "/Othr"
+    for base in ("RltdPties/Cdtr/Id/", "RltdPties/Cdtr/Pty/Id/")
+    for kind in ("PrvtId", "OrgId")
+)
+
+
+def _creditor_id(flat: Flat) -> str | None:
+    """The SEPA creditor identifier (Gläubiger-ID): ``Id/PrvtId/Othr`` with scheme ``SEPA``."""
+    if "RltdPties/Cdtr" not in flat:
+        return None
+    for path in _CREDITOR_ID_PATHS:
+        for other in flat.get(path, ()):
+            scheme = text_at(other, "SchmeNm", "Prtry") or text_at(other, "SchmeNm", "Cd")
+            if scheme is not None and scheme.upper() == "SEPA":
+                return text_at(other, "Id")
+    return None
+
+
+def _remittance(facts: dict[str, Any], references: list[tuple[str, str]], flat: Flat) -> None:
     lines = [line for line in map(text, flat.get("RmtInf/Ustrd", ())) if line]
     facts["remittance"] = " ".join(lines)
     creditor_reference = None
@@ -442,12 +482,12 @@ def _amount_details(facts: dict[str, Any], details: Element | None) -> None:
             break
 
 
-def _entry_level_amounts(facts: dict[str, Any], parts: dict[str, list[Element]]) -> None:
+def _entry_level_amounts(facts: dict[str, Any], flat: Flat) -> None:
     """Single-transaction entries: take amount details and charges from the entry if need be."""
     if "instructed_amount" not in facts and "exchange_rate" not in facts:
-        _amount_details(facts, _first(parts, "AmtDtls"))
+        _amount_details(facts, first(flat, "AmtDtls"))
     if not facts.get("_charges"):
-        facts["_charges"] = list(parts.get("Chrgs", ()))
+        facts["_charges"] = list(flat.get("Chrgs", ()))
 
 
 def _charges(records: list[Element], currency: str) -> Decimal | None:
@@ -493,11 +533,6 @@ def account_id(account: Element | None) -> str | None:
     return None
 
 
-def _bic(agent: Element | None) -> str | None:
-    institution = child(agent, "FinInstnId")
-    return text_at(institution, "BICFI") or text_at(institution, "BIC")
-
-
 def _counterparty(parties: dict[str, Any], sign_: int, reversal: bool, own: str) -> _Party | None:
     """On a credit the debtor, on a debit the creditor; never the account holder itself.
 
@@ -535,10 +570,12 @@ def _split(facts: list[dict[str, Any]], signed: Decimal) -> list[Decimal] | None
     own_signs = [fact["_amount"] * (fact["_sign"] or entry_sign) for fact in facts]
     if sum(own_signs) == signed:
         return own_signs
-    # details that repeat the direction of the transaction a reversal undoes
-    entry_signs = [fact["_amount"] * entry_sign for fact in facts]
-    if sum(entry_signs) == signed:
-        return entry_signs
+    # details that all repeat the direction of the transaction a reversal undoes (not a batch
+    # that mixes directions: its absolute amounts adding up would be a coincidence)
+    if len({fact["_sign"] for fact in facts}) == 1:
+        entry_signs = [fact["_amount"] * entry_sign for fact in facts]
+        if sum(entry_signs) == signed:
+            return entry_signs
     return None
 
 
@@ -594,6 +631,20 @@ def _merge_parties(all_parties: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def _other_references(
+    references: list[tuple[str, str]], bank_reference: str | None, bic: str | None
+) -> tuple[tuple[str, str], ...]:
+    """Each reference once, in file order, without those the posting's fields already say."""
+    return tuple(
+        dict.fromkeys(
+            (kind, value)
+            for kind, value in references
+            if not (kind == "AcctSvcrRef" and value == bank_reference)
+            and not (value == bic and kind.startswith("RltdAgts/"))
+        )
+    )
+
+
 def _posting(
     common: dict[str, Any],
     entry_references: list[tuple[str, str]],
@@ -603,44 +654,39 @@ def _posting(
     reversal: bool,
     context: RecordContext,
 ) -> dict[str, Any]:
+    """The fields of one posting: the entry's, overlaid by its detail's; no ``None`` values."""
     posting = dict(common)
     posting["amount"] = signed
     references = list(entry_references)
     for name, value in facts.items():
-        if name.startswith("_") or value is None or name == "references":
-            continue
-        posting[name] = value
+        if value is not None and name[0] != "_" and name != "references":
+            posting[name] = value
     references.extend(facts.get("references", ()))
-    if facts.get("bank_transaction_code") and common["bank_transaction_code"] not in {
-        None,
-        facts["bank_transaction_code"],
-    }:
-        references.append(("Ntry/BkTxCd", common["bank_transaction_code"]))
-    if posting.get("bank_reference") is None:
-        tx_reference = next((v for k, v in references if k == "AcctSvcrRef"), None)
-        if tx_reference is not None:
-            posting["bank_reference"] = tx_reference
-            references = [(k, v) for k, v in references if (k, v) != ("AcctSvcrRef", tx_reference)]
-    else:
-        references = [
-            (k, v) for k, v in references if (k, v) != ("AcctSvcrRef", posting["bank_reference"])
-        ]
+    entry_code = common.get("bank_transaction_code")
+    if facts.get("bank_transaction_code") not in {None, "", entry_code} and entry_code is not None:
+        references.append(("Ntry/BkTxCd", entry_code))
+    bank_reference = posting.get("bank_reference")
+    if bank_reference is None:
+        bank_reference = next((v for k, v in references if k == "AcctSvcrRef"), None)
+        if bank_reference is not None:
+            posting["bank_reference"] = bank_reference
+    bic = None
     parties = facts.get("_parties")
     if parties is not None:
         party = _counterparty(parties, 1 if signed >= 0 else -1, reversal, context.account_compact)
         if party is not None:
-            posting["counterparty_name"] = party.name
-            posting["counterparty_iban"] = party.account
-            posting["counterparty_bic"] = party.bic
-            if party.bic is not None:  # said once is enough
-                references = [
-                    (k, v)
-                    for k, v in references
-                    if not (k.startswith("RltdAgts/") and v == party.bic)
-                ]
-        posting["ultimate_debtor"] = parties["UltmtDbtr"]
-        posting["ultimate_creditor"] = parties["UltmtCdtr"]
-    posting["references"] = tuple(dict.fromkeys(references))
+            for name, value in (
+                ("counterparty_name", party.name),
+                ("counterparty_iban", party.account),
+                ("counterparty_bic", party.bic),
+            ):
+                if value is not None:
+                    posting[name] = value
+            bic = party.bic
+        for name, role in (("ultimate_debtor", "UltmtDbtr"), ("ultimate_creditor", "UltmtCdtr")):
+            if parties[role] is not None:
+                posting[name] = parties[role]
+    posting["references"] = _other_references(references, bank_reference, bic)
     charges = _charges(facts.get("_charges", []), common["currency"])
     if charges is not None:
         posting["charges"] = charges

@@ -361,8 +361,11 @@ class _DocumentReader:
             end_to_end_id=fields.get("end_to_end_id"),
             remittance=fields.get("remittance"),
         )
+        fields["id"] = self.identities.next_id(key)
         try:
-            return Posting(id=self.identities.next_id(key), **fields)
+            # The same validation as Posting(**fields); the dict holds only the fields present,
+            # so that pydantic spends no validator call on every absent (None) one.
+            return Posting.model_validate(fields)
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(part) for part in first["loc"])

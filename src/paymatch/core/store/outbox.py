@@ -26,6 +26,9 @@ from paymatch.core.store.store import Store
 PENDING = "pending"
 DONE = "done"
 EXPIRED = "expired"
+"""Retried until the deadline passed."""
+FAILED = "failed"
+"""Refused for good (a final connector error): not retried."""
 
 
 class OutboxItem(BaseModel):
@@ -155,14 +158,23 @@ def retry_later(
     return bool(result.rowcount)
 
 
-def give_up(conn: Connection, item: OutboxItem, *, worker: str, error: str, now: datetime) -> bool:
-    """The deadline passed: stop retrying (the caller tells the merchant)."""
+def give_up(
+    conn: Connection,
+    item: OutboxItem,
+    *,
+    worker: str,
+    error: str,
+    now: datetime,
+    status: str = EXPIRED,
+) -> bool:
+    """Stop trying: the deadline passed (``EXPIRED``) or trying again cannot help (``FAILED``).
+    The caller tells the merchant."""
     result = conn.execute(
         update(outbox)
         .where(_mine(item.id, worker))
         .values(
-            status=EXPIRED,
-            outcome="expired",
+            status=status,
+            outcome=status,
             last_error=error[:2000],
             done_at=utc(now),
             claimed_until=None,

@@ -210,8 +210,17 @@ notifications = Table(
     Column("data", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("status", String(16), nullable=False),
-    # pending, delivered, recorded (no notifier took it), failed
+    # pending, delivered, recorded (no notifier took it), obsolete (no longer due), failed
     Column("delivered_at", DateTime, nullable=True),
+    # The hand-over journal (paymatch.notify.handover): begun before the message leaves,
+    # finished the moment the hook or the server accepted it, each committed on its own.
+    Column("message_id", String(300), nullable=True),
+    Column("handover_started_at", DateTime, nullable=True),
+    Column("handed_over_at", DateTime, nullable=True),
+    Column("channel", String(16), nullable=True),
+    Column("receipt", Text, nullable=True),
+    Column("interrupted", Integer, nullable=False, server_default="0"),
+    Column("error", Text, nullable=True),
 )
 
 outbox = Table(

@@ -3,16 +3,16 @@
 The matcher takes pending postings in chunks, in (booking date, id) order. With an index on the
 status alone, every chunk sorted all pending postings again: quadratic in a large import.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
