@@ -44,6 +44,7 @@ from paymatch.connectors.memory import MemorySource  # noqa: E402
 from paymatch.core.clock import FixedClock  # noqa: E402
 from paymatch.core.models import Order, PaymentCode, Posting  # noqa: E402
 from paymatch.core.settings import config_from_dict  # noqa: E402
+from paymatch.rules import payment_reference  # noqa: E402
 
 CONNECTED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -128,6 +129,12 @@ def _peak_mib() -> float:
 def phase_memory(orders_n: int, postings_n: int) -> dict[str, Any]:
     orders = make_orders(orders_n)
     postings = make_postings(orders, postings_n)
+    # The store issues each order paymatch's own payment reference (from its row id: n + 1 in a
+    # fresh store), which the matcher indexes too: the baseline indexes the same orders.
+    orders = [
+        order.model_copy(update={"payment_reference": payment_reference.generate(n + 1)})
+        for n, order in enumerate(orders)
+    ]
     matcher = _matcher()
     start, cpu = time.perf_counter(), time.process_time()
     index = matcher.index(orders)
