@@ -14,6 +14,10 @@ For each backend it measures, each in a fresh process (so that peak memory is it
 PostgreSQL comes from ``$PAYMATCH_BENCH_POSTGRES_URL`` (a database that may be emptied), or a
 throwaway server is started with initdb/pg_ctl. The orders are loaded through the Reconciler's
 intake (timed too, reported as "intake").
+
+Each phase reports wall-clock and CPU time (of its own process; a PostgreSQL server's CPU is not
+in it) and the load average before and after it: on a machine shared with other work, the CPU
+times are the fairer comparison.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from paymatch.connectors.memory import MemorySource  # noqa: E402
 from paymatch.core.clock import FixedClock  # noqa: E402
 from paymatch.core.models import Order, PaymentCode, Posting  # noqa: E402
 from paymatch.core.settings import config_from_dict  # noqa: E402
+from paymatch.rules import payment_reference  # noqa: E402
 
 CONNECTED = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -124,6 +129,12 @@ def _peak_mib() -> float:
 def phase_memory(orders_n: int, postings_n: int) -> dict[str, Any]:
     orders = make_orders(orders_n)
     postings = make_postings(orders, postings_n)
+    # The store issues each order paymatch's own payment reference (from its row id: n + 1 in a
+    # fresh store), which the matcher indexes too: the baseline indexes the same orders.
+    orders = [
+        order.model_copy(update={"payment_reference": payment_reference.generate(n + 1)})
+        for n, order in enumerate(orders)
+    ]
     matcher = _matcher()
     start, cpu = time.perf_counter(), time.process_time()
     index = matcher.index(orders)
@@ -206,13 +217,20 @@ def phase_store(url: str, orders_n: int, postings_n: int) -> dict[str, Any]:
     }
 
 
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _child(args: list[str]) -> dict[str, Any]:
+    before = _load()
     result = subprocess.run(
         [sys.executable, __file__, *args], check=False, capture_output=True, text=True
     )
     if result.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    out = dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    out["load"] = f"load average {before} before, {_load()} after"
+    return out
 
 
 def _postgres() -> tuple[str, Any]:
@@ -254,8 +272,9 @@ def main() -> None:
     print(
         f"in memory ({memory['matcher']}): index {memory['index_s']:.1f} s, match "
         f"{memory['match_s']:.1f} s, total {memory['total_s']:.1f} s "
-        f"({args.postings / memory['match_s']:,.0f} postings/s), peak {memory['peak_mib']:.0f} MiB;"
-        f" {memory['decisions']}"
+        f"({args.postings / memory['match_s']:,.0f} postings/s), "
+        f"CPU {memory['total_cpu_s']:.1f} s, peak {memory['peak_mib']:.0f} MiB; "
+        f"{memory['decisions']} ({memory['load']})"
     )
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
@@ -274,13 +293,15 @@ def main() -> None:
         cpu_ratio = store["import_cpu_s"] / memory["total_cpu_s"]
         print(
             f"{backend}: intake of the orders {intake['intake_s']:.1f} s "
-            f"({args.orders / intake['intake_s']:,.0f} orders/s, peak {intake['peak_mib']:.0f} "
-            f"MiB); import+match+commit {store['import_s']:.1f} s "
+            f"({args.orders / intake['intake_s']:,.0f} orders/s, "
+            f"CPU {intake['intake_cpu_s']:.1f} s, peak {intake['peak_mib']:.0f} MiB; "
+            f"{intake['load']}); "
+            f"import+match+commit {store['import_s']:.1f} s "
             f"({args.postings / store['import_s']:,.0f} postings/s), peak "
             f"{store['peak_mib']:.0f} MiB; CPU {store['import_cpu_s']:.1f} s; {ratio:.2f}x the "
             f"in-memory time ({cpu_ratio:.2f}x its CPU time); "
             f"assigned {store['assigned']}, partial {store['partial']}, suggested "
-            f"{store['suggested']}, unmatched {store['unmatched']}"
+            f"{store['suggested']}, unmatched {store['unmatched']} ({store['load']})"
         )
 
 

@@ -16,9 +16,9 @@ of it is in the outbox (or ``notifications``) of the same transaction.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 from sqlalchemy import bindparam, insert, select, tuple_, update
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from paymatch.core.models import Order
 from paymatch.core.ports import Effect, LifecyclePort, OrderFacts, Step
 from paymatch.core.settings import Schedules
-from paymatch.core.store import Ledger
+from paymatch.core.store import Ledger, bulk
 from paymatch.core.store import outbox as outbox_queue
 from paymatch.core.store.codec import content_hash, minor, money, order_document, utc
 from paymatch.core.store.schema import (
@@ -86,7 +86,12 @@ def with_payment_reference(data: Mapping[str, Any], pk: int) -> Mapping[str, Any
     without a write, and the same for the matcher and for the messages that quote it."""
     if data.get("payment_reference"):
         return data
-    return {**data, "payment_reference": payment_reference.generate(pk)}
+    return {**data, "payment_reference": order_payment_reference(data, pk)}
+
+
+def order_payment_reference(data: Mapping[str, Any], pk: int) -> str:
+    """The payment reference of the order: the source's, else paymatch's own (see above)."""
+    return str(data.get("payment_reference") or payment_reference.generate(pk))
 
 
 class LedgerWriter:
@@ -100,14 +105,49 @@ class LedgerWriter:
         return LedgerBatch(self, ledger, now)
 
 
+K = TypeVar("K")
+
+
+class _Marks(Generic[K]):
+    """A set of keys that remembers the order they were first added in.
+
+    A checkpoint is then just its length, and a rollback drops the keys added later: copying
+    the sets at every checkpoint (one per posting) made a chunk quadratic in its size.
+    """
+
+    __slots__ = ("_keys",)
+
+    def __init__(self) -> None:
+        self._keys: dict[K, None] = {}
+
+    def add(self, key: K) -> None:
+        self._keys[key] = None  # a key added again keeps its first place
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def clear(self) -> None:
+        self._keys.clear()
+
+    def truncate(self, length: int) -> None:
+        """Forget every key added after the first ``length``."""
+        for key in list(self._keys)[length:]:
+            del self._keys[key]
+
+
 @attrs.define
 class _Checkpoint:
     orders: dict[int, dict[str, Any]]
     postings: dict[str, dict[str, Any]]
     lengths: tuple[int, ...]
-    dirty_orders: set[int]
-    changed_content: set[int]
-    dirty_postings: set[str]
+    marks: tuple[int, int, int]
+    """Lengths of ``dirty_orders``, ``changed_content`` and ``dirty_postings``."""
 
 
 class LedgerBatch:
@@ -121,9 +161,9 @@ class LedgerBatch:
         self.orders: dict[int, dict[str, Any]] = {}
         self.labels: dict[int, tuple[str, str, str | None]] = {}
         self.postings: dict[str, dict[str, Any]] = {}
-        self.dirty_orders: set[int] = set()
-        self.changed_content: set[int] = set()
-        self.dirty_postings: set[str] = set()
+        self.dirty_orders: _Marks[int] = _Marks()
+        self.changed_content: _Marks[int] = _Marks()
+        self.dirty_postings: _Marks[str] = _Marks()
         self.new_assignments: list[dict[str, Any]] = []
         self.unassigned: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -199,9 +239,7 @@ class LedgerBatch:
             orders={pk: copy.copy(self.orders[pk]) for pk in pks if pk in self.orders},
             postings={p: copy.copy(self.postings[p]) for p in posting_ids if p in self.postings},
             lengths=self._lengths(),
-            dirty_orders=set(self.dirty_orders),
-            changed_content=set(self.changed_content),
-            dirty_postings=set(self.dirty_postings),
+            marks=(len(self.dirty_orders), len(self.changed_content), len(self.dirty_postings)),
         )
 
     def _lengths(self) -> tuple[int, ...]:
@@ -225,9 +263,10 @@ class LedgerBatch:
         self.postings.update(point.postings)
         for items, length in zip(self._lists(), point.lengths, strict=True):
             del items[length:]
-        self.dirty_orders = point.dirty_orders
-        self.changed_content = point.changed_content
-        self.dirty_postings = point.dirty_postings
+        orders, content, postings_ = point.marks
+        self.dirty_orders.truncate(orders)
+        self.changed_content.truncate(content)
+        self.dirty_postings.truncate(postings_)
 
     # orders -------------------------------------------------------------------------------
 
@@ -260,13 +299,7 @@ class LedgerBatch:
                     "seq": self.ledger.seq,
                 }
             )
-        pks: list[int] = []
-        for start in range(0, len(rows), _CHUNK):
-            part = rows[start : start + _CHUNK]
-            result = self.conn.execute(
-                insert(orders).returning(orders.c.id, sort_by_parameter_order=True), part
-            )
-            pks += [int(pk) for pk in result.scalars()]
+        pks = bulk.insert_rows_returning_ids(self.conn, orders, rows)
         for pk, row, (_source, _order, step) in zip(pks, rows, new, strict=True):
             self.orders[pk] = {"id": pk, **row}
             details = {"rule": step.rule} if step.rule else {}
@@ -530,19 +563,13 @@ class LedgerBatch:
         conn = self.conn
         for columns, keys in (
             (_ORDER_STATE + _ORDER_CONTENT, self.changed_content),
-            (_ORDER_STATE, self.dirty_orders - self.changed_content),
+            (_ORDER_STATE, [pk for pk in self.dirty_orders if pk not in self.changed_content]),
         ):
             if not keys:
                 continue
             rows = [{"_id": pk, **{c: self.orders[pk][c] for c in columns}} for pk in sorted(keys)]
-            statement = (
-                update(orders)
-                .where(orders.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in columns})
-            )
-            _many(conn, statement, rows)
-        if self.new_assignments:
-            _many(conn, insert(assignments), self.new_assignments)
+            bulk.update_rows(conn, orders, columns, rows)
+        bulk.insert_rows(conn, assignments, self.new_assignments)
         if self.unassigned:
             statement = (
                 update(assignments)
@@ -554,22 +581,15 @@ class LedgerBatch:
                 )
             )
             _many(conn, statement, self.unassigned)
-        if self.events:
-            _many(conn, insert(order_events), self.events)
+        bulk.insert_rows(conn, order_events, self.events)
         self._flush_effects()
         if self.dirty_postings:
             rows = [
                 {"_id": p, **{c: self.postings[p][c] for c in _POSTING_UPDATE}}
                 for p in sorted(self.dirty_postings)
             ]
-            statement = (
-                update(postings)
-                .where(postings.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in _POSTING_UPDATE})
-            )
-            _many(conn, statement, rows)
-        if self.reviews:
-            _many(conn, insert(review_items), self.reviews)
+            bulk.update_rows(conn, postings, _POSTING_UPDATE, rows)
+        bulk.insert_rows(conn, review_items, self.reviews)
         if self.resolved:
             statement = (
                 update(review_items)
@@ -626,21 +646,12 @@ class LedgerBatch:
                 )
         if notes:
             rows = [{**n, "created_at": self.moment, "status": "pending"} for n in notes]
-            ids: list[int] = []
-            for start in range(0, len(rows), _CHUNK):
-                result = self.conn.execute(
-                    insert(notifications).returning(
-                        notifications.c.id, sort_by_parameter_order=True
-                    ),
-                    rows[start : start + _CHUNK],
-                )
-                ids += [int(i) for i in result.scalars()]
+            ids = bulk.insert_rows_returning_ids(self.conn, notifications, rows)
             jobs += [
                 _job(NOTIFY, f"notify:{i}", {"notification_id": i}, self.moment, deadline)
                 for i in ids
             ]
-        if jobs:
-            _many(self.conn, insert(outbox), jobs)
+        bulk.insert_rows(self.conn, outbox, jobs)
 
     def _flush_payers(self) -> None:
         wanted = sorted(set(self.payers))
@@ -665,8 +676,7 @@ class LedgerBatch:
             for a, b, c in wanted
             if (a, b, c) not in known
         ]
-        if new:
-            _many(self.conn, insert(payer_history), new)
+        bulk.insert_rows(self.conn, payer_history, new)
 
 
 def _job(

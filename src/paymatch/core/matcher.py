@@ -31,7 +31,7 @@ from paymatch.core.models import (
     Posting,
 )
 from paymatch.core.money import currency_exponent
-from paymatch.core.order_index import OrderIndex
+from paymatch.core.order_index import OrderEntry, OrderIndex
 from paymatch.core.scoring import Hypothesis, Scorer
 from paymatch.rules.extensions import IgnoreRule, ReferencePattern
 from paymatch.rules.ignore import IgnoreChecker
@@ -77,6 +77,16 @@ class Matcher:
         """
         return MatchIndex(self.config, self._ignore, self._patterns, orders, history)
 
+    def index_entries(
+        self, entries: Iterable[OrderEntry], *, history: Mapping[str, Iterable[str]] | None = None
+    ) -> MatchIndex:
+        """Like :meth:`index`, from entries the caller built itself (``OrderEntry.from_json``
+        for orders a store validated when it kept them)."""
+        index = MatchIndex(self.config, self._ignore, self._patterns, (), history)
+        for entry in entries:
+            index.add_entry(entry)
+        return index
+
     def match(
         self,
         postings: Iterable[Posting],
@@ -113,6 +123,12 @@ class MatchIndex:
 
     def update(self, order: Order) -> None:
         self._orders.update(order)
+
+    def add_entry(self, entry: OrderEntry) -> None:
+        self._orders.add_entry(entry)
+
+    def update_entry(self, entry: OrderEntry) -> None:
+        self._orders.update_entry(entry)
 
     def remove(self, order_id: str) -> None:
         self._orders.remove(order_id)

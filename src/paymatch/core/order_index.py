@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -66,6 +67,7 @@ class OrderEntry:
     known_ibans: tuple[str, ...]
     cash_discount: CashDiscount | None
     payment_code: PaymentCode | None
+    payment_reference: str | None = None
     keys: tuple[tuple[str, ReferenceKind], ...] = ()
     """Reference keys of its order, invoice and customer number."""
     version: int = 0
@@ -91,6 +93,44 @@ class OrderEntry:
             order.known_ibans,
             order.cash_discount,
             order.payment_code,
+            order.payment_reference,
+        )
+
+    @classmethod
+    def from_json(
+        cls, document: Mapping[str, Any], *, id: str, amount: Decimal, open: Decimal
+    ) -> OrderEntry:
+        """The entry of an order kept as its JSON form (``Order.model_dump(mode="json")``).
+
+        No validation: only for documents written from a validated :class:`Order` (the store's
+        order rows), where building a pydantic model per order would cost several times what
+        indexing it does. ``amount`` and ``open`` come as exact values from the caller; the
+        conversions below are the ones pydantic applies to that JSON form (a test keeps the
+        two in step).
+        """
+        get = document.get
+        created_at = get("created_at")
+        due_date = get("due_date")
+        cash_discount = get("cash_discount")
+        payment_code = get("payment_code")
+        return cls(
+            id,
+            get("source", "default"),
+            document["currency"],
+            amount,
+            open,
+            get("number"),
+            get("invoice_number"),
+            get("customer_number"),
+            get("customer_name"),
+            get("company"),
+            get("email"),
+            datetime.fromisoformat(created_at) if created_at else None,
+            date.fromisoformat(due_date) if due_date else None,
+            tuple(get("known_ibans", ())),
+            CashDiscount.model_validate(cash_discount) if cash_discount else None,
+            PaymentCode(payment_code) if payment_code else None,
+            get("payment_reference"),
         )
 
     @property
@@ -150,17 +190,19 @@ class OrderIndex:
     # -- building ---------------------------------------------------------------------------
 
     def add(self, order: Order) -> OrderEntry:
-        """Index one order. Kept lean: this runs a million times for a large shop."""
-        known = self.entries.get(order.id)
-        if known is not None:
-            raise InputError(f"order id {order.id!r} is indexed twice", field="id")
-        entry = OrderEntry.of(order)
-        self.entries[order.id] = entry
-        self.sources.add(order.source)
+        """Index one order."""
+        return self.add_entry(OrderEntry.of(order))
+
+    def add_entry(self, entry: OrderEntry) -> OrderEntry:
+        """Index one order's entry. Kept lean: this runs a million times for a large shop."""
+        if entry.id in self.entries:
+            raise InputError(f"order id {entry.id!r} is indexed twice", field="id")
+        self.entries[entry.id] = entry
+        self.sources.add(entry.source)
         by_key = self.by_key
         keys = []
         for field, kind in _REFERENCE_FIELDS:
-            value = getattr(order, field)
+            value = getattr(entry, field)
             if value:
                 key = reference_key(value)
                 if key is not None and len(key) >= self._min_key:
@@ -171,11 +213,11 @@ class OrderIndex:
                     else:
                         bucket.append((entry, kind))
         entry.keys = tuple(keys)
-        if order.payment_reference:
-            for form in own_reference_forms(order.payment_reference):
+        if entry.payment_reference:
+            for form in own_reference_forms(entry.payment_reference):
                 self.by_own_reference.setdefault(form, []).append(entry)
         by_word, by_name = self.by_word, self.by_name
-        for name in (order.customer_name, order.company):
+        for name in (entry.customer_name, entry.company):
             if name:
                 words = quick_words(name)
                 for word in words:
@@ -186,9 +228,9 @@ class OrderIndex:
                         bucket_.append(entry)
                 if len(words) > 1:
                     by_name.setdefault(tuple(sorted(words)), []).append(entry)
-        for iban in order.known_ibans:
+        for iban in entry.known_ibans:
             self.by_iban.setdefault(iban, []).append(entry)
-        for customer in _customer_keys(order):
+        for customer in _customer_keys(entry):
             self.by_customer.setdefault(customer, []).append(entry)
         if entry.open > 0:
             self._enter_amount(entry)
@@ -261,8 +303,11 @@ class OrderIndex:
 
     def update(self, order: Order) -> OrderEntry:
         """Replace an order by its new content (amounts, references, names may have changed)."""
-        self.remove(order.id)
-        return self.add(order)
+        return self.update_entry(OrderEntry.of(order))
+
+    def update_entry(self, entry: OrderEntry) -> OrderEntry:
+        self.remove(entry.id)
+        return self.add_entry(entry)
 
     def apply(self, order_id: str, amount: Decimal) -> None:
         """Reduce the open amount by ``amount`` (negative: an unassignment raises it again)."""

@@ -34,12 +34,14 @@ from paymatch.core.errors import ConfigError, InputError, PaymatchError
 from paymatch.core.ledger import (
     LedgerBatch,
     LedgerWriter,
+    order_payment_reference,
     order_row,
     stored_order,
     with_payment_reference,
 )
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, DecisionKind, Order, Posting, Statement
+from paymatch.core.order_index import OrderEntry
 from paymatch.core.outbox_worker import (
     Messenger,
     Notifier,
@@ -61,7 +63,7 @@ from paymatch.core.records import (
     candidate_view,
 )
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
-from paymatch.core.store import Ledger, Store
+from paymatch.core.store import Ledger, Store, bulk
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import minor, money, order_from_document, utc
 from paymatch.core.store.schema import (
@@ -83,6 +85,16 @@ MATCH_CHUNK = 2000
 
 _log = logging.getLogger(__name__)
 """Postings matched per transaction: big enough to be fast, small enough to keep locks short."""
+MATCH_STEP = 100
+"""Postings matched, then applied, at a time within a chunk. A decision is dozens of small
+objects; dropped after a hundred postings, most never reach the oldest generation of Python's
+garbage collector, whose full collections cost seconds each once a million orders are indexed.
+(The writes of the whole chunk still go to the database together, when it is flushed.)"""
+_INDEX_BATCH = 500
+"""Order rows fetched at a time while the match index is built. Small on purpose: rows that live
+through a few hundred allocations are promoted to the oldest generation of Python's garbage
+collector and bring on its full collections, which cost seconds once a million orders are
+indexed. (On PostgreSQL this is the server-side cursor's fetch size.)"""
 
 
 def _connector_class(name: str) -> type[OrderSource]:
@@ -133,6 +145,7 @@ class Reconciler:
             self._source_configs.setdefault(name, SourceConfig(connector=connector.PLUGIN_NAME))
             self._connectors[name] = self._with_overrides(name, connector)
         self._indexes: dict[frozenset[str] | None, _IndexCache] = {}
+        self._stale_indexes = False
         self.writer = LedgerWriter(self.lifecycle, self.schedules)
         self._register_configuration()
         self.sync_engine = SourceSync(
@@ -453,9 +466,9 @@ class Reconciler:
                 }
                 for p in new
             ]
-            for start in range(0, len(rows), 5000):
-                conn.execute(insert(postings), rows[start : start + 5000])
-        summary = self.match_pending(now=now, keep_decisions=keep_decisions)
+            bulk.insert_rows(conn, postings, rows)
+        # The postings just stored are matched as they are: no need to validate them again.
+        summary = self._match_pending(now, keep_decisions, {p.id: p for p in new})
         counts = Counter(summary.counts)
         return ImportReport(
             batch_id=batch_id,
@@ -493,7 +506,11 @@ class Reconciler:
         self, *, now: datetime | None = None, keep_decisions: int = 10_000
     ) -> MatchSummary:
         """Match every posting not decided yet (after an import, or after a crash)."""
-        now = now or self.clock.now()
+        return self._match_pending(now or self.clock.now(), keep_decisions, {})
+
+    def _match_pending(
+        self, now: datetime, keep_decisions: int, known: Mapping[str, Posting]
+    ) -> MatchSummary:
         counts: Counter[str] = Counter()
         decisions: list[Decision] = []
         total = 0
@@ -514,7 +531,7 @@ class Reconciler:
                         break
                     batch = self.writer.batch(ledger, now)
                     keep = max(keep_decisions - len(decisions), 0)
-                    for status, decision in self._match_chunk(batch, rows, keep=keep):
+                    for status, decision in self._match_chunk(batch, rows, known, keep=keep):
                         counts[status] += 1
                         if decision is not None:
                             decisions.append(decision)
@@ -523,15 +540,40 @@ class Reconciler:
             except BaseException:
                 self._indexes.clear()  # the indexes may hold what was rolled back
                 raise
+            finally:
+                if self._stale_indexes:
+                    self._indexes.clear()
+                    self._stale_indexes = False
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
     def _match_chunk(
-        self, batch: LedgerBatch, rows: Sequence[RowMapping], *, keep: int
+        self,
+        batch: LedgerBatch,
+        rows: Sequence[RowMapping],
+        known: Mapping[str, Posting],
+        *,
+        keep: int,
     ) -> list[tuple[str, Decision | None]]:
         """Match the postings in ``rows`` in order and collect the writes in ``batch``."""
+        results: list[tuple[str, Decision | None]] = []
+        for start in range(0, len(rows), MATCH_STEP):
+            part = rows[start : start + MATCH_STEP]
+            results += self._match_step(batch, part, known, keep=keep - start)
+        return results
+
+    def _match_step(
+        self,
+        batch: LedgerBatch,
+        rows: Sequence[RowMapping],
+        known: Mapping[str, Posting],
+        *,
+        keep: int,
+    ) -> list[tuple[str, Decision | None]]:
         matched: list[tuple[RowMapping, Posting, Decision]] = []
         for row in rows:
-            posting = Posting.model_validate(row["data"])
+            posting = known.get(row["id"])
+            if posting is None:
+                posting = Posting.model_validate(row["data"])
             index = self._index(batch.ledger, self._scope(row["account_iban"]))
             matched.append((row, posting, index.match(posting)))
             batch.posting(row["id"], row)
@@ -582,24 +624,8 @@ class Reconciler:
         """The scope's match index, brought up to date with every committed order change."""
         conn = ledger.conn
         cache = self._indexes.get(scope)
-        matchable = sorted(self.lifecycle.matchable_states)
         if cache is None:
-            query = select(*_MATCH_COLUMNS).where(
-                orders.c.state.in_(matchable), orders.c.amount_minor > orders.c.paid_minor
-            )
-            if scope is not None:
-                query = query.where(orders.c.source.in_(sorted(scope)))
-            pks: set[int] = set()
-
-            def stream() -> Iterable[Order]:
-                # Row by row (server-side cursor on PostgreSQL): a million orders are never
-                # held as rows and as Order objects at the same time.
-                result = conn.execute(query.execution_options(yield_per=10_000))
-                for row in result.mappings():
-                    pks.add(row["id"])
-                    yield _match_order(row)
-
-            index = self.matcher.index(stream(), history=self._history(conn, scope))
+            index, pks = self._build_index(conn, scope)
             cache = _IndexCache(index, pks, ledger.seq)
             self._indexes[scope] = cache
             return cache.index
@@ -624,6 +650,39 @@ class Reconciler:
         cache.seq = ledger.seq
         return cache.index
 
+    def _build_index(
+        self, conn: Connection, scope: frozenset[str] | None
+    ) -> tuple[MatchIndexPort, set[int]]:
+        """A match index over the scope's open orders, and the store keys it holds."""
+        query = select(*_MATCH_COLUMNS).where(
+            orders.c.state.in_(sorted(self.lifecycle.matchable_states)),
+            orders.c.amount_minor > orders.c.paid_minor,
+        )
+        if scope is not None:
+            query = query.where(orders.c.source.in_(sorted(scope)))
+        history = self._history(conn, scope)
+        # Row by row (server-side cursor on PostgreSQL): a million orders are never held as
+        # rows and as index entries at the same time.
+        rows = conn.execute(query.execution_options(yield_per=_INDEX_BATCH))
+        pks: set[int] = set()
+        if isinstance(self.matcher, Matcher):
+            # paymatch's own matcher takes entries built straight from the stored documents:
+            # they were validated on the way in, and a pydantic Order per row would cost about
+            # as much again as indexing it.
+            def entries() -> Iterable[OrderEntry]:
+                for pk, currency, amount_minor, paid_minor, data in rows:
+                    pks.add(pk)
+                    yield _match_entry(pk, currency, amount_minor, paid_minor, data)
+
+            return self.matcher.index_entries(entries(), history=history), pks
+
+        def stream() -> Iterable[Order]:
+            for row in rows.mappings():
+                pks.add(row["id"])
+                yield _match_order(row)
+
+        return self.matcher.index(stream(), history=history), pks
+
     def _history(self, conn: Connection, scope: frozenset[str] | None) -> dict[str, list[str]]:
         query = select(payer_history.c.iban, payer_history.c.customer_number)
         if scope is not None:
@@ -638,9 +697,11 @@ class Reconciler:
     ) -> str:
         posting_id = row["id"]
         if decision.decision is DecisionKind.ASSIGNED and decision.assignments:
+            shares = {share.order_id for share in decision.assignments}
             evidence = {
                 c.order_id: [e.model_dump(mode="json") for e in c.evidence]
                 for c in decision.candidates
+                if c.order_id in shares  # the others are not kept with an assignment
             }
             keys = [int(share.order_id) for share in decision.assignments]
             point = batch.checkpoint(keys, [posting_id])
@@ -657,9 +718,12 @@ class Reconciler:
                     )
             except PaymatchError as error:
                 # The lifecycle refused (e.g. the order cannot take a payment in its state): a
-                # person decides. The index applied the assignment already, so rebuild it.
+                # person decides. The index applied the assignment already, so rebuild it, but
+                # only once the chunk is committed: built now, it would miss the chunk's writes
+                # that are not flushed yet. Until then the index counts the order as paid by
+                # the refused share, which can only keep it from being assigned, never more.
                 batch.rollback(point)
-                self._indexes.clear()
+                self._stale_indexes = True
                 self._to_review(
                     batch, posting_id, decision, f"automatic assignment refused: {error}"
                 )
@@ -999,7 +1063,6 @@ def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
 
 _MATCH_COLUMNS = (
     orders.c.id,
-    orders.c.source,
     orders.c.currency,
     orders.c.amount_minor,
     orders.c.paid_minor,
@@ -1014,6 +1077,20 @@ def _match_order(row: RowMapping) -> Order:
     data["id"] = str(row["id"])
     data["open_amount"] = str(money(open_minor, row["currency"]))
     return order_from_document(data)
+
+
+def _match_entry(
+    pk: int, currency: str, amount_minor: int, paid_minor: int, data: dict[str, Any]
+) -> OrderEntry:
+    """What :func:`_match_order` gives the matcher, without building the ``Order``."""
+    entry = OrderEntry.from_json(
+        data,
+        id=str(pk),
+        amount=money(amount_minor, currency),
+        open=money(max(amount_minor - paid_minor, 0), currency),
+    )
+    entry.payment_reference = order_payment_reference(data, pk)
+    return entry
 
 
 def _stored_order(row: RowMapping) -> StoredOrder:

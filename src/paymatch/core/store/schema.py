@@ -137,7 +137,8 @@ postings = Table(
     Column("data", JSON, nullable=False),
     Column("imported_at", DateTime, nullable=False),
     Column("decided_at", DateTime, nullable=True),
-    Index("ix_postings_status", "status"),
+    Index("ix_postings_status_booking_date_id", "status", "booking_date", "id"),
+    # Pending postings are matched in chunks in this order (and found by status alone).
 )
 
 assignments = Table(
