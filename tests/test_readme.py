@@ -26,7 +26,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_the_embedding_example_runs_and_assigns(capsys) -> None:  # type: ignore[no-untyped-def]
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     [example] = re.findall(r"```python\n(.+?)\n```", readme, re.S)
-    exec(compile(example, "README.md", "exec"), {})  # noqa: S102 - our own README
+    exec(compile(example, "README.md", "exec"), {})  # our own README
     printed = capsys.readouterr().out
     assert printed.startswith("assigned ")
     assert "order_id='o1'" in printed
