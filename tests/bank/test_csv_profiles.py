@@ -424,6 +424,20 @@ def test_a_column_can_be_picked_by_its_occurrence() -> None:
     data = "Datum;Betrag;Währung;Betrag;Währung\n01.02.2026;1,00;USD;2,50;CHF\n".encode()
     (posting,) = read_statement(data, profile=profile).postings
     assert (posting.amount, posting.currency) == (Decimal("2.50"), "CHF")
+    single = "Datum;Betrag;Betrag;Währung\n01.02.2026;1,00;2,50;USD\n".encode()
+    (posting,) = read_statement(single, profile=profile).postings
+    assert (posting.amount, posting.currency) == (Decimal("2.50"), "USD")
+
+
+def test_dkb_comma_separated_variant() -> None:
+    sample = next(s for s in SAMPLES if s.profile == "dkb")
+    rows = [next(csv.reader([line], delimiter=";")) for line in sample.text.splitlines()]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=",", quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    statement = read_statement(buffer.getvalue().encode("utf-8-sig"))
+    assert statement.format == "csv:dkb_comma"
+    assert [p.amount for p in statement.postings] == [Decimal(e.amount) for e in sample.expected]
+    assert {p.account_iban for p in statement.postings} == {ACCOUNT}
 
 
 @pytest.mark.parametrize("column", ["Betrag#3", "Betrag#-3", "Betrag#-4"])

@@ -311,8 +311,8 @@ class _Layout:
 
 
 def _position(names: list[str], column: str) -> int | None:
-    """Where ``column`` is among the normalised header ``names``: an exact name first, then a
-    ``name#N`` occurrence (a header that really contains ``#2`` is still found as written)."""
+    """Where ``column`` is among the normalised header ``names``: an exact name first (a cell
+    that really reads ``Konto#2``), then the ``name#N`` occurrence."""
     wanted = _norm(column)
     if wanted in names:
         return names.index(wanted)
