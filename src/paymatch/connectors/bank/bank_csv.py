@@ -36,7 +36,20 @@ HEADER_SEARCH_ROWS = 40
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{11,30})\b")
 
 Column = str | int
-"""A column by its header name, or by its 0-based index."""
+"""A column by its header name, or by its 0-based index. A header name may end in ``#N`` (the
+N-th column of that name, from 1) or ``#-N`` (counted from the end) where a bank writes the same
+name twice (ING: a ``Währung`` after the balance and another after the amount)."""
+
+_OCCURRENCE = re.compile(r"(?P<name>.+?)#(?P<index>-?[1-9]\d*)")
+
+
+def _split_occurrence(column: str) -> tuple[str, int | None]:
+    """``"Währung#-1"`` -> ``("Währung", -1)``; a plain name -> ``(name, None)``."""
+    match = _OCCURRENCE.fullmatch(column)
+    if match is None:
+        return column, None
+    return match["name"], int(match["index"])
+
 
 # Posting fields a profile may map; several columns for one field are joined with a space.
 MAPPABLE = (
@@ -129,7 +142,7 @@ class CsvProfile(BaseModel):
 
     def header_names(self) -> set[str]:
         return {
-            _norm(column)
+            _norm(_split_occurrence(column)[0])
             for key in self.columns
             for column in self.mapped(key)
             if isinstance(column, str)
@@ -278,14 +291,14 @@ class _Layout:
                 if isinstance(column, int):
                     indexes.append(column)
                     continue
-                try:
-                    indexes.append(names.index(_norm(column)))
-                except ValueError:
+                position = _position(names, column)
+                if position is None:
                     raise StatementError(
                         f"column {column!r} (for {key}) is not in the header of profile "
                         f"{profile.name!r}",
                         where=where,
-                    ) from None
+                    )
+                indexes.append(position)
             self.positions[key] = tuple(indexes)
 
     def cells(self, row: list[str], key: str) -> list[str]:
@@ -295,6 +308,20 @@ class _Layout:
         parts = [" ".join(cell.split()) for cell in self.cells(row, key)]
         joined = " ".join(part for part in parts if part)
         return joined or None
+
+
+def _position(names: list[str], column: str) -> int | None:
+    """Where ``column`` is among the normalised header ``names``: an exact name first (a cell
+    that really reads ``Konto#2``), then the ``name#N`` occurrence."""
+    wanted = _norm(column)
+    if wanted in names:
+        return names.index(wanted)
+    base, occurrence = _split_occurrence(column)
+    if occurrence is None:
+        return None
+    found = [i for i, name in enumerate(names) if name == _norm(base)]
+    index = occurrence - 1 if occurrence > 0 else occurrence
+    return found[index] if -len(found) <= index < len(found) else None
 
 
 def _find_header(
@@ -345,7 +372,20 @@ def sniff(head: bytes) -> bool:
     """True if ``head`` is delimited text whose header matches a built-in profile."""
     if b"\x00" in head:
         return False
-    text = head.decode("utf-8", errors="replace") if head else ""
+    return any(_sniff_text(text) for text in _header_readings(head))
+
+
+def _header_readings(head: bytes) -> list[str]:
+    """The head as UTF-8 (without BOM) and, where that is not clean, as cp1252: German banks
+    export Latin-1/cp1252 (ING, DKB before 2023, comdirect), and a header such as ``Währung``
+    only matches when its umlaut is read right. The real encoding is decided when reading."""
+    readings = [head.decode("utf-8", errors="replace").removeprefix("\ufeff")]
+    if "\ufffd" in readings[0]:
+        readings.append(head.decode("cp1252", errors="replace"))
+    return readings
+
+
+def _sniff_text(text: str) -> bool:
     lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
     if not lines:
         return False
