@@ -409,3 +409,35 @@ def test_the_amount_alone_never_assigns_however_few_orders_are_open(payer: str |
     config = MatchConfig.from_mapping({"decision": {"amount_alone_assigns": True}})
     [allowed] = Matcher(config).match([lone], shop)
     assert assigned(allowed) == [("m1", Decimal("77.00"))]
+
+
+def test_index_build_pauses_the_collector_and_restores_it() -> None:
+    import gc  # noqa: PLC0415
+
+    seen: list[bool] = []
+
+    class Watching(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for item in super().__iter__():
+                seen.append(gc.isenabled())
+                yield item
+
+    assert gc.isenabled()
+    Matcher().index(Watching(SHOP))
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield SHOP[0]
+        raise RuntimeError("source gone")
+
+    with pytest.raises(RuntimeError):
+        Matcher().index(broken())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Matcher().index(SHOP)
+        assert not gc.isenabled()  # the host's choice stands
+    finally:
+        gc.enable()
