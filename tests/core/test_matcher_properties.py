@@ -172,3 +172,23 @@ def test_harmless_noise_in_the_text_changes_nothing(
     for one, other in zip(before, after, strict=True):
         assert one.decision == other.decision
         assert one.assignments == other.assignments
+
+
+@FEW
+@given(shops(), st.sampled_from(["Hans Fremd", "Gartenbau Lehmann KG", None]))
+def test_a_stranger_without_a_reference_is_never_assigned(shop: Any, payer: str | None) -> None:
+    # Nothing names the order or the payer: however well the amount fits, a person decides.
+    orders, _ = shop
+    postings = [
+        Posting(
+            id=f"s{i}",
+            booking_date="2026-11-20",
+            amount=str(order.amount),
+            currency=order.currency,
+            counterparty_name=payer,
+            remittance=" ".join(NOISE[: i % 3]),
+        )
+        for i, order in enumerate(orders)
+    ]
+    for decision in Matcher().match(postings, orders):
+        assert decision.decision is not DecisionKind.ASSIGNED, decision
