@@ -240,13 +240,16 @@ class CandidateFinder:
         in full; the others are set aside into the background as "paid in part"."""
         kept = []
         partial = math.log10(self.config.amounts.partial_m / 0.5)
+        aside = 10 ** (weight + partial)
+        posting = view.posting
+        currency = posting.currency
         for entry in entries:
-            if entry.open <= 0 or not entry.alive or entry.currency != view.posting.currency:
+            if entry.open <= 0 or not entry.alive or entry.currency != currency:
                 continue
-            if self._amount_may_fit(view.posting, entry):
+            if self._amount_may_fit(posting, entry):
                 kept.append(entry)
             else:
-                view.aside += 10 ** (weight + partial)
+                view.aside += aside
         return kept
 
     def _near_miss_lookups(self, view: PostingView, take: _Take) -> None:
