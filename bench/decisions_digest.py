@@ -9,12 +9,18 @@ For each data set folder (as ``bench/generate.py`` writes it) it runs the increm
 per form: the SHA-256 of the decisions' ``model_dump_json()`` lines, the number of decisions and
 of crashes (a crash is hashed too, as its exception text). Run it on the old and the new code:
 the lines must be identical.
+
+Each run happens in a fresh process per ``--hash-seeds`` value (``PYTHONHASHSEED``): a few
+decisions depend on the iteration order of sets of strings, which Python randomises per process,
+so only runs with the same hash seed can be compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,13 +47,33 @@ def main() -> int:
     )
     parser.add_argument("folders", nargs="+", type=Path, help="data set folders")
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
+    parser.add_argument("--hash-seeds", default="0,1", help="PYTHONHASHSEED values (%(default)s)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"# paymatch from {Path(paymatch.__file__).resolve().parent}", file=sys.stderr)
     modes = list(MODES) if args.mode == "both" else [args.mode]
-    for folder in args.folders:
-        for mode in modes:
-            sha, decisions, crashes = digest(folder, mode)
-            print(f"{folder.name} {mode} {sha} decisions={decisions} crashes={crashes}", flush=True)
+    if args.worker:
+        for folder in args.folders:
+            for mode in modes:
+                sha, decisions, crashes = digest(folder, mode)
+                seed = os.environ["PYTHONHASHSEED"]
+                print(
+                    f"{folder.name} {mode} hashseed={seed} {sha} "
+                    f"decisions={decisions} crashes={crashes}",
+                    flush=True,
+                )
+        return 0
+    print(f"# paymatch from {Path(paymatch.__file__).resolve().parent}", flush=True)
+    for seed in args.hash_seeds.split(","):
+        command = [
+            sys.executable,
+            __file__,
+            "--worker",
+            "--mode",
+            args.mode,
+            *map(str, args.folders),
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": seed.strip()}
+        subprocess.run(command, env=env, check=True)
     return 0
 
 
