@@ -441,3 +441,26 @@ def test_index_build_pauses_the_collector_and_restores_it() -> None:
         assert not gc.isenabled()  # the host's choice stands
     finally:
         gc.enable()
+
+
+def test_index_build_moves_its_objects_to_the_oldest_generation() -> None:
+    import gc  # noqa: PLC0415
+
+    assert len(Matcher().index(SHOP)) == len(SHOP)
+    # what the build created waits in no young generation (the paused collector left it all in
+    # generation 0, for the next young collections to walk), and nothing stays frozen
+    assert gc.get_count()[0] < 5
+    assert gc.get_freeze_count() == 0
+
+
+def test_index_build_leaves_a_hosts_frozen_objects_frozen() -> None:
+    import gc  # noqa: PLC0415
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        Matcher().index(SHOP)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from typing import Protocol
 
 import attrs
@@ -240,13 +241,16 @@ class CandidateFinder:
         in full; the others are set aside into the background as "paid in part"."""
         kept = []
         partial = math.log10(self.config.amounts.partial_m / 0.5)
+        aside = 10 ** (weight + partial)
+        currency = view.posting.currency
+        pays_in_full = self._pays_in_full(view.posting)
         for entry in entries:
-            if entry.open <= 0 or not entry.alive or entry.currency != view.posting.currency:
+            if entry.open <= 0 or not entry.alive or entry.currency != currency:
                 continue
-            if self._amount_may_fit(view.posting, entry):
+            if pays_in_full(entry):
                 kept.append(entry)
             else:
-                view.aside += 10 ** (weight + partial)
+                view.aside += aside
         return kept
 
     def _near_miss_lookups(self, view: PostingView, take: _Take) -> None:
@@ -275,7 +279,8 @@ class CandidateFinder:
                 if kind is not ReferenceKind.CUSTOMER_NUMBER
             ]
             if len(hits) > rules.near_miss_neighbours:
-                hits = [hit for hit in hits if self._amount_may_fit(view.posting, hit[0])]
+                pays_in_full = self._pays_in_full(view.posting)
+                hits = [hit for hit in hits if pays_in_full(hit[0])]
             if not hits:
                 continue
             weight = near_miss_weight(
@@ -325,8 +330,8 @@ class CandidateFinder:
             if not buckets:
                 return
             if len(buckets) > 1 and len(buckets[0]) <= limit:
-                second = {id(entry) for entry in buckets[1]}
-                pool = [entry for entry in buckets[0] if id(entry) in second]
+                second = set(buckets[1])  # entries hash and compare by identity (eq=False)
+                pool = [entry for entry in buckets[0] if entry in second]
             elif len(buckets) > 1:
                 # too common to intersect cheaply: estimate the namesakes instead
                 open_orders = max(self.index.open_count[view.posting.currency], 1)
@@ -356,16 +361,23 @@ class CandidateFinder:
                 if candidate is not None:
                     candidate.similarity = similarity
 
-    def _amount_may_fit(self, posting: Posting, entry: OrderEntry) -> bool:
-        """Whether the posting could pay the order in full: exactly, within the tolerance, less
-        a cash discount (at most ``amounts.max_discount_share``) or less a bank fee."""
+    def _pays_in_full(self, posting: Posting) -> Callable[[OrderEntry], bool]:
+        """Whether the posting could pay an order in full: exactly, within the tolerance, less
+        a cash discount (at most ``amounts.max_discount_share``) or less a bank fee.
+
+        A closure with the rules read once: it runs for every namesake of large pools."""
         rules = self.config.amounts
-        due, paid = entry.open, posting.amount
-        if abs(due - paid) <= rules.tolerance:
-            return True
-        return paid < due and (
-            due - paid <= rules.fee_limit or paid >= due * (1 - rules.max_discount_share)
-        )
+        paid = posting.amount
+        tolerance, fee_limit = rules.tolerance, rules.fee_limit
+        kept_share = 1 - rules.max_discount_share
+
+        def pays_in_full(entry: OrderEntry) -> bool:
+            due = entry.open
+            if abs(due - paid) <= tolerance:
+                return True
+            return paid < due and (due - paid <= fee_limit or paid >= due * kept_share)
+
+        return pays_in_full
 
     def secondary(self, view: PostingView, primary: dict[str, OrderCandidate]) -> list[OrderEntry]:
         """Orders with exactly the posting's amount open that no other signal points to."""

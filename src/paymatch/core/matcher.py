@@ -118,7 +118,22 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        _promote_to_oldest()
         gc.enable()
+
+
+def _promote_to_oldest() -> None:
+    """Move every object the collector tracks into its oldest generation, without a walk.
+
+    The objects an index build creates live as long as the index, but with the collector paused
+    they all wait in the youngest generation: the first young collections after the build would
+    walk them all two or three times (about a quarter of the matching time at 10^5 orders).
+    ``gc.freeze()`` then ``gc.unfreeze()`` puts them straight into the oldest generation (both
+    are O(1)); skipped when the caller keeps frozen objects of its own, which must stay frozen.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 class MatchIndex:

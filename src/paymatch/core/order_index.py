@@ -363,6 +363,7 @@ def own_reference_forms(reference: str) -> list[str]:
     """Every compact form under which an order's own reference can be written."""
     text = "".join(reference.split()).upper()
     forms = {text}
+    # both validators reject early what cannot be theirs (creditor_reference: no R and F)
     if payment_reference.is_valid(text):
         compact = payment_reference.compact(text)
         forms |= {compact, creditor_reference.from_payment_reference(compact)}

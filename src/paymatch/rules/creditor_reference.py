@@ -13,6 +13,8 @@ import re
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
+# ISO 7064 MOD 97-10 reads A as 10, B as 11, ... Z as 35 (digits stay themselves).
+_BASE10 = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
 # RF, two check digits, then 1-21 alphanumerics, possibly grouped by spaces (as printed).
 _IN_TEXT = re.compile(r"(?<![0-9A-Za-z])RF\s?\d\d(?:\s?[0-9A-Za-z]){1,21}(?![0-9A-Za-z])", re.I)
 
@@ -22,6 +24,12 @@ def compact(reference: str) -> str:
 
 
 def is_valid(reference: str) -> bool:
+    # Cheap exact pre-check (most order references are plain numbers): stdnum's compact form
+    # only drops separators, maps look-alike characters to ASCII punctuation or digits and upper
+    # cases, so its "RF" prefix needs an R and an F in ``reference.upper()``.
+    upper = reference.upper()
+    if "R" not in upper or "F" not in upper:
+        return False
     return bool(iso11649.is_valid(reference))
 
 
@@ -37,7 +45,11 @@ def inner(reference: str) -> str:
 def from_payment_reference(reference: str) -> str:
     """The RF form of any alphanumeric reference (e.g. paymatch's own ``PM...``)."""
     body = "".join(reference.split()).upper()
-    check = mod_97_10.calc_check_digits(body + "RF")
+    if body.isascii() and body.isalnum():
+        # what stdnum's mod_97_10.calc_check_digits computes, without its per-character loop
+        check = f"{98 - int((body + 'RF00').translate(_BASE10)) % 97:02d}"
+    else:  # anything else: stdnum decides (and raises) as it always did
+        check = mod_97_10.calc_check_digits(body + "RF")
     return f"RF{check}{body}"
 
 

@@ -159,8 +159,13 @@ def _word_match(customer_word: str, payer_word: str) -> tuple[float, bool]:
     return 0.0, False
 
 
+@lru_cache(maxsize=1 << 16)
 def name_similarity(payer: tuple[str, ...], customer: tuple[str, ...]) -> float:
-    """Share of the customer's words found among the payer's words (0 to 1)."""
+    """Share of the customer's words found among the payer's words (0 to 1).
+
+    Cached: it is pure, and the same names meet again and again (a payer's name against the
+    candidates' names of every posting of that payer, common names everywhere).
+    """
     if not payer or not customer:
         return 0.0
     total = 0.0
