@@ -324,8 +324,10 @@ class CandidateFinder:
             pool = self.index.by_name.get(tuple(sorted(quick_words(name))), [])
         if not pool:
             by_word = self.index.by_word
+            # smallest first; equal sizes in word order, never in the set's (hash seed) order
             buckets = sorted(
-                (bucket for bucket in (by_word.get(word) for word in words) if bucket), key=len
+                (bucket for bucket in (by_word.get(word) for word in sorted(words)) if bucket),
+                key=len,
             )
             if not buckets:
                 return

@@ -182,8 +182,9 @@ class OrderIndex:
     def orders_of_iban(self, iban: str) -> list[OrderEntry]:
         """Orders whose customer this IBAN paid before: by ``known_ibans`` or the history."""
         found = list(self.by_iban.get(iban, ()))
-        for number in self.history.get(iban, ()):
-            for source in self.sources:
+        # sorted: the candidates' order must not follow the sets' (hash seed) order
+        for number in sorted(self.history.get(iban, ())):
+            for source in sorted(self.sources):
                 found.extend(self.by_customer.get(f"{source}#{number}", ()))
         return found
 
