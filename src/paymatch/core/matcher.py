@@ -74,8 +74,10 @@ class Matcher:
     ) -> MatchIndex:
         """Index the open orders for incremental matching.
 
-        ``history`` maps a payer IBAN to the customer numbers it paid before (in addition to each
-        order's ``known_ibans``).
+        ``orders`` may be an iterator (``paymatch.interchange.iter_orders``): each order is
+        copied into its entry and not referenced afterwards, so a large file never needs all its
+        ``Order`` objects alive at once. ``history`` maps a payer IBAN to the customer numbers it
+        paid before (in addition to each order's ``known_ibans``).
         """
         return MatchIndex(self.config, self._ignore, self._patterns, orders, history)
 
