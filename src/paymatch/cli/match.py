@@ -86,6 +86,9 @@ def match_command(
     postings = read_postings(postings_path)
     index = Matcher.with_plugins(config).index(iter_orders(orders_path), history=history)
     decisions = index.match_batch(postings)
+    # Freed now (by reference counting), before the output is written: a collector pass on the
+    # way would otherwise walk all of it, and the writing needs none of it.
+    del index
     write_json_lines(decisions, out_path)
     counts = Counter(decision.decision.value for decision in decisions)
     summary = ", ".join(

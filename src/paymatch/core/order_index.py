@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from sys import intern
 from typing import Any
 
 import attrs
@@ -45,7 +46,7 @@ class Details:
     cash_discount: CashDiscountTerms | None
 
 
-@attrs.define(slots=True, eq=False)
+@attrs.define(slots=True, eq=False, weakref_slot=False)
 class OrderEntry:
     """One order as the matcher sees it: the fields it needs, copied out of the :class:`Order`
     so that the caller may drop its order objects once they are indexed (a million pydantic
@@ -199,6 +200,9 @@ class OrderIndex:
         if entry.id in self.entries:
             raise InputError(f"order id {entry.id!r} is indexed twice", field="id")
         self.entries[entry.id] = entry
+        # one string object per source and currency, not one per order (~100 bytes an order)
+        entry.source = intern(entry.source)
+        entry.currency = intern(entry.currency)
         self.sources.add(entry.source)
         by_key = self.by_key
         keys = []
@@ -356,7 +360,9 @@ def _customer_keys(order: Order | OrderEntry) -> list[str]:
     if order.customer_number:
         keys.append(f"{order.source}#{order.customer_number.strip().upper()}")
     if order.email:
-        keys.append(order.email.strip().lower())
+        email = order.email.strip().lower()
+        # the entry's own string where it is already the key: the index keeps no second copy
+        keys.append(order.email if email == order.email else email)
     return keys
 
 
