@@ -481,7 +481,8 @@ def test_a_batch_holds_back_full_collections_and_restores_the_thresholds() -> No
     [decision] = index.match_batch(watched(posting(amount="49.90", remittance="Bestellung 10023")))
     assert decision.decision is DecisionKind.ASSIGNED
     # young collections as before; the oldest generation is never due during the batch
-    assert seen and all(t[:2] == before[:2] and t[2] >= 10**9 for t in seen)
+    assert seen
+    assert all(t[:2] == before[:2] and t[2] >= 10**9 for t in seen)
     assert gc.get_threshold() == before
     with pytest.raises(InputError, match="occurs twice"):
         index.match_batch(watched(posting("p1", amount="1"), posting("p1", amount="2")))
