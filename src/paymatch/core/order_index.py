@@ -150,10 +150,12 @@ class OrderIndex:
     ) -> None:
         self.config = config
         self.entries: dict[str, OrderEntry] = {}
-        self.by_key: dict[str, list[OrderEntry]] = {}
-        """Orders by reference key, once per key and build (what kind of number the key is, the
-        entry's ``keys`` say: :meth:`keyed`). No (entry, kind) pair per key: at a million
-        orders those were 2.4 million objects for the memory and the collector to carry."""
+        self.by_key: dict[str, OrderEntry | list[OrderEntry]] = {}
+        """Orders by reference key, once per key and build; read it through :meth:`keyed`.
+        Kept lean, as most keys belong to one order: such a key holds the entry itself, not a
+        list, and what kind of number the key is the entry's ``keys`` say. At a million orders
+        a list and an (entry, kind) pair per key were 4 million objects for the memory and the
+        garbage collector to carry."""
         self.by_own_reference: dict[str, list[OrderEntry]] = {}
         self.by_amount: dict[str, dict[Decimal, list[OrderEntry]]] = {}
         """Per currency, per open amount; may hold stale entries (check ``open``)."""
@@ -217,9 +219,11 @@ class OrderIndex:
                     if all(own != key for own, _ in keys):  # once, whatever its kinds
                         bucket = by_key.get(key)
                         if bucket is None:
-                            by_key[key] = [entry]
-                        else:
+                            by_key[key] = entry
+                        elif isinstance(bucket, list):
                             bucket.append(entry)
+                        else:
+                            by_key[key] = [bucket, entry]
                     keys.append((key, kind))
         entry.keys = tuple(keys)
         if entry.payment_reference:
@@ -336,8 +340,10 @@ class OrderIndex:
         """The orders with reference key ``key``, each with the kind of number that has it (an
         order whose order number and customer number share the key comes once per kind)."""
         bucket = self.by_key.get(key)
-        if not bucket:
+        if bucket is None:
             return []
+        if not isinstance(bucket, list):
+            return [(bucket, kind) for own, kind in bucket.keys if own == key]
         return [(entry, kind) for entry in bucket for own, kind in entry.keys if own == key]
 
     def amount_bucket_size(self, currency: str, amount: Decimal) -> int:
