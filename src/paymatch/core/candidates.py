@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 
 from paymatch.core.config import MatchConfig
 from paymatch.core.models import EvidenceKind, Posting
-from paymatch.core.order_index import Details, OrderEntry, OrderIndex
+from paymatch.core.order_index import KEY_KINDS, Details, OrderEntry, OrderIndex
 from paymatch.rules import creditor_reference, parties, payment_reference
 from paymatch.rules.extensions import ReferencePattern
 from paymatch.rules.parties import quick_words
@@ -394,8 +394,8 @@ class CandidateFinder:
     def typo_of(self, view: PostingView, entry: OrderEntry) -> bool:
         """Whether a written reference is one typo away from one of the order's numbers."""
         minimum = self.config.references.near_miss_min_length
-        for key, kind in entry.keys:
-            if kind is ReferenceKind.CUSTOMER_NUMBER:
+        for key, kind in zip(entry.keys, KEY_KINDS, strict=True):
+            if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
                 if (
@@ -408,8 +408,8 @@ class CandidateFinder:
     def near_miss_of(self, view: PostingView, entry: OrderEntry) -> Ev | None:
         """A near miss between a written reference and one of this candidate's keys."""
         rules = self.config.references
-        for key, kind in entry.keys:
-            if kind is ReferenceKind.CUSTOMER_NUMBER:
+        for key, kind in zip(entry.keys, KEY_KINDS, strict=True):
+            if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
                 if len(written.key) < rules.near_miss_min_length:

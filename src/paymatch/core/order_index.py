@@ -32,6 +32,9 @@ _REFERENCE_FIELDS = (
     ("invoice_number", ReferenceKind.INVOICE_NUMBER),
     ("customer_number", ReferenceKind.CUSTOMER_NUMBER),
 )
+KEY_KINDS = tuple(kind for _, kind in _REFERENCE_FIELDS)
+"""What each place of :attr:`OrderEntry.keys` holds the key of."""
+_NO_KEYS: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 @attrs.define(slots=True)
@@ -69,8 +72,10 @@ class OrderEntry:
     cash_discount: CashDiscount | None
     payment_code: PaymentCode | None
     payment_reference: str | None = None
-    keys: tuple[tuple[str, ReferenceKind], ...] = ()
-    """Reference keys of its order, invoice and customer number."""
+    keys: tuple[str | None, str | None, str | None] = _NO_KEYS
+    """Reference keys of its order, invoice and customer number (kinds: :data:`KEY_KINDS`);
+    ``None`` where it has no such number or one too short to look up. One tuple of strings,
+    not a (key, kind) pair per number: at a million orders that is 2.4 million objects fewer."""
     version: int = 0
     alive: bool = True
     details: Details | None = None
@@ -210,13 +215,13 @@ class OrderIndex:
         entry.currency = intern(entry.currency)
         self.sources.add(entry.source)
         by_key = self.by_key
-        keys: list[tuple[str, ReferenceKind]] = []
-        for field, kind in _REFERENCE_FIELDS:
+        keys: list[str | None] = [None, None, None]
+        for place, (field, _kind) in enumerate(_REFERENCE_FIELDS):
             value = getattr(entry, field)
             if value:
                 key = reference_key(value)
                 if key is not None and len(key) >= self._min_key:
-                    if all(own != key for own, _ in keys):  # once, whatever its kinds
+                    if key not in keys:  # once, whatever its kinds
                         bucket = by_key.get(key)
                         if bucket is None:
                             by_key[key] = entry
@@ -224,8 +229,9 @@ class OrderIndex:
                             bucket.append(entry)
                         else:
                             by_key[key] = [bucket, entry]
-                    keys.append((key, kind))
-        entry.keys = tuple(keys)
+                    keys[place] = key
+        number, invoice, customer = keys
+        entry.keys = _NO_KEYS if keys == [None, None, None] else (number, invoice, customer)
         if entry.payment_reference:
             for form in own_reference_forms(entry.payment_reference):
                 self.by_own_reference.setdefault(form, []).append(entry)
@@ -343,8 +349,17 @@ class OrderIndex:
         if bucket is None:
             return []
         if not isinstance(bucket, list):
-            return [(bucket, kind) for own, kind in bucket.keys if own == key]
-        return [(entry, kind) for entry in bucket for own, kind in entry.keys if own == key]
+            return [
+                (bucket, kind)
+                for own, kind in zip(bucket.keys, KEY_KINDS, strict=True)
+                if own == key
+            ]
+        return [
+            (entry, kind)
+            for entry in bucket
+            for own, kind in zip(entry.keys, KEY_KINDS, strict=True)
+            if own == key
+        ]
 
     def amount_bucket_size(self, currency: str, amount: Decimal) -> int:
         """About how many open orders have exactly ``amount`` open (stale entries included)."""
