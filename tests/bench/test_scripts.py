@@ -88,3 +88,11 @@ def test_a_crash_of_the_matcher_is_reported_not_swallowed(
         outcomes = {o.posting_id: o.decision for o in run.outcomes()}
         assert outcomes[victim] == runner.CRASHED
         assert len(outcomes) == len(data.postings)
+
+
+def test_index_memory_script_weighs_an_index(tmp_path: Path) -> None:
+    write(generate(GeneratorConfig(seed=2, orders=300, postings=30)), tmp_path)
+    done = _script("index_memory.py", str(tmp_path), data=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "300 orders indexed" in done.stdout
+    assert "objects the collector tracks for it" in done.stdout
