@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 
+import attrs
+
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import InputError
 from paymatch.core.models import (
@@ -255,7 +257,7 @@ class MatchIndex:
                 raise InputError(f"posting id {posting.id!r} occurs twice", line=number, field="id")
             by_id[posting.id] = posting
         results: dict[str, Decision] = {}
-        pending: dict[str, list[Hypothesis]] = {}
+        pending: dict[str, _Waiting] = {}
         heap: list[tuple[int, float, str, str]] = []
         for posting in batch:
             early = self._screen(posting)
@@ -263,23 +265,42 @@ class MatchIndex:
                 results[posting.id] = early
                 continue
             hypotheses = self._scorer.evaluate(posting, assignable=self._assignable)
-            pending[posting.id] = hypotheses
+            pending[posting.id] = self._waiting(hypotheses)
             heapq.heappush(heap, self._priority(posting, hypotheses))
         while heap:
             *_, posting_id = heapq.heappop(heap)
             posting = by_id[posting_id]
-            hypotheses = pending[posting_id]
-            if any(hypothesis.is_stale() for hypothesis in hypotheses):
-                hypotheses = pending[posting_id] = self._scorer.evaluate(
-                    posting, assignable=self._assignable
-                )
+            waiting = pending[posting_id]
+            if waiting.is_stale():
+                hypotheses = self._scorer.evaluate(posting, assignable=self._assignable)
+                pending[posting_id] = self._waiting(hypotheses)
                 heapq.heappush(heap, self._priority(posting, hypotheses))
                 continue
-            decision, chosen = self._decide(posting, hypotheses)
+            decision, chosen = self._decide(posting, waiting.hypotheses)
             if chosen is not None:
                 self._commit(chosen)
             results[posting_id] = decision
         return [results[posting.id] for posting in batch]
+
+    def _waiting(self, hypotheses: list[Hypothesis]) -> _Waiting:
+        """What a batch keeps of a posting's evaluation until its turn: the hypotheses
+        :meth:`_decide` reads (the best two and the first ``max(2, max_candidates)`` strong
+        enough to be shown, in their order) and every order any hypothesis counted on. At 10^6
+        orders the rest, with its evidence sentences, was over a gigabyte per 100,000 postings."""
+        rules = self.config.decision
+        wanted = max(2, rules.max_candidates)
+        kept: list[Hypothesis] = []
+        strong = 0
+        for number, hypothesis in enumerate(hypotheses):
+            is_strong = hypothesis.strength >= rules.suggest_min_evidence
+            if number < 2 or (is_strong and strong < wanted):
+                kept.append(hypothesis)
+            strong += is_strong
+        return _Waiting(
+            kept,
+            tuple(entry for hypothesis in hypotheses for entry in hypothesis.entries),
+            tuple(version for hypothesis in hypotheses for version in hypothesis.versions),
+        )
 
     def _priority(
         self, posting: Posting, hypotheses: list[Hypothesis]
@@ -384,6 +405,23 @@ class MatchIndex:
             hypothesis.entries, hypothesis.assign, hypothesis.write_offs, strict=True
         ):
             self._orders.apply(entry.id, amount + write_off)
+
+
+@attrs.define(slots=True)
+class _Waiting:
+    """A posting's evaluation waiting in a batch (see :meth:`MatchIndex._waiting`)."""
+
+    hypotheses: list[Hypothesis]
+    entries: tuple[OrderEntry, ...]
+    versions: tuple[int, ...]
+    """The version of each of ``entries`` the evaluation saw."""
+
+    def is_stale(self) -> bool:
+        """Whether any order a hypothesis counted on changed since (``Hypothesis.is_stale``)."""
+        return any(
+            entry.version != version or not entry.alive
+            for entry, version in zip(self.entries, self.versions, strict=True)
+        )
 
 
 def _candidate(hypothesis: Hypothesis) -> Candidate:
