@@ -35,7 +35,6 @@ from paymatch.core.errors import ConfigError, InputError, PaymatchError, describ
 from paymatch.core.ledger import (
     LedgerBatch,
     LedgerWriter,
-    order_payment_reference,
     order_row,
     stored_order,
     with_payment_reference,
@@ -87,6 +86,7 @@ from paymatch.core.store.schema import (
     sources,
 )
 from paymatch.core.sync import SourceSync
+from paymatch.rules import payment_reference
 
 MATCH_CHUNK = 2000
 
@@ -1093,13 +1093,12 @@ def _match_entry(
     pk: int, currency: str, amount_minor: int, paid_minor: int, data: dict[str, Any]
 ) -> OrderEntry:
     """What :func:`_match_order` gives the matcher, without building the ``Order``."""
-    entry = OrderEntry.from_json(
-        data,
-        id=str(pk),
-        amount=money(amount_minor, currency),
-        open=money(max(amount_minor - paid_minor, 0), currency),
-    )
-    entry.payment_reference = order_payment_reference(data, pk)
+    amount = money(amount_minor, currency)
+    # most open orders have no payment yet: their open amount is the amount
+    open_ = amount if paid_minor == 0 else money(max(amount_minor - paid_minor, 0), currency)
+    entry = OrderEntry.from_json(data, id=str(pk), amount=amount, open=open_)
+    if entry.payment_reference is None:
+        entry.payment_reference = payment_reference.generate(pk)  # as order_payment_reference
     return entry
 
 
