@@ -14,7 +14,8 @@ import gc
 class HeapFreeze:
     """Freezes the heap (the index and everything else alive) for the length of one job.
 
-    ``hold()`` may be called several times (after each index built during the job); ``release()``
+    ``hold()`` may be called several times (after each index built, before each chunk of work:
+    what the job added to the index since is frozen too); ``release()``
     ends the job and puts every frozen object back into the oldest generation, where garbage
     among it is collected as usual. Cyclic garbage alive when frozen waits until then, so the
     cost of a job is bounded memory, not a leak. Does nothing when the host process keeps frozen

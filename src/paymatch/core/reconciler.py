@@ -523,7 +523,9 @@ class Reconciler:
         decisions: list[Decision] = []
         total = 0
         # The match indexes live long and hold no cyclic garbage: while this job matches, the
-        # collector's full passes leave them (and the rest of the heap of now) alone.
+        # collector's full passes leave them (and the rest of the heap of now) alone. Frozen again
+        # before each chunk: matching keeps adding long-lived objects to the index (each
+        # candidate's details), which the full passes would otherwise walk over and over.
         try:
             while True:
                 try:
@@ -540,6 +542,8 @@ class Reconciler:
                         )
                         if not rows:
                             break
+                        if self._heap.holding:
+                            self._heap.hold()
                         batch = self.writer.batch(ledger, now)
                         keep = max(keep_decisions - len(decisions), 0)
                         for status, decision in self._match_chunk(batch, rows, known, keep=keep):
