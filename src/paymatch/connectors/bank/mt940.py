@@ -699,13 +699,7 @@ def _money_details(text: str | None) -> dict[str, tuple[str, str]]:
     return {m.group(1): (m.group(2), m.group(3)) for m in _MONEY_DETAIL.finditer(text)}
 
 
-def _bank_code(transaction: Mt940Transaction) -> str | None:
-    details = transaction.details
-    parts = [transaction.transaction_type or ""]
-    if details and details.gvc:
-        parts += [details.gvc, details.primanota or "", details.text_key_extension or ""]
-    code = "+".join(parts).rstrip("+")
-    return code or None
+_REVERSALS = frozenset({"RC", "RD"})
 
 
 def _text(value: str | None) -> str | None:
@@ -743,9 +737,11 @@ _DETAIL_FIELDS = frozenset(
         "references",
     }
 )
+_GIVEN_WITH_DETAILS = _GIVEN_FIELDS | _DETAIL_FIELDS
 # SEPA tags without a Posting field of their own: kept in ``references`` (nothing the bank
 # said is lost), after the :61: customer reference.
 _REFERENCE_TAGS = ("KREF", "DEBT", "COAM", "OAMT", "BREF", "RREF", "MDAT", "SQTP", "ORCR", "ORMR")
+_REFERENCE_TAG_SET = frozenset(_REFERENCE_TAGS)
 # A :61: reference that only points elsewhere ("KREF+": see KREF+ in :86:) is no reference.
 _NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NONE", *SEPA_TAGS})
 
@@ -756,10 +752,10 @@ def _references(transaction: Mt940Transaction) -> tuple[tuple[str, str], ...]:
     if customer and customer.upper().rstrip("+") not in _NO_REFERENCE:
         found.append(("CustomerReference", customer))
     details = transaction.details
-    if details is not None and details.sepa:
+    if details is not None and not _REFERENCE_TAG_SET.isdisjoint(details.sepa):
         sepa = details.sepa
         found += [(tag, sepa[tag]) for tag in _REFERENCE_TAGS if sepa.get(tag)]
-    return tuple(found)
+    return tuple(found) if found else ()
 
 
 def posting_values(
@@ -772,38 +768,52 @@ def posting_values(
     through ``parse_amount`` in ``currency``, which the caller took through
     ``normalize_currency``; IBANs compact, texts stripped with blanks as ``None``.
     """
-    values = blank_posting_values()
     details = transaction.details
     supplementary = transaction.supplementary
     try:
-        values["amount"] = parse_amount(transaction.amount, currency)
+        amount = parse_amount(transaction.amount, currency)
     except MoneyError as error:
         raise StatementError(
             error.reason, where=where, line=transaction.line, field=":61: (amount)"
         ) from None
+    values = blank_posting_values()
+    values["amount"] = amount
     values["account_iban"] = account  # Mt940Statement.account_id: compact or None
-    values["booking_date"] = transaction.entry_date or transaction.value_date
-    values["value_date"] = transaction.value_date
+    value_date = transaction.value_date
+    values["booking_date"] = transaction.entry_date or value_date
+    values["value_date"] = value_date
     values["currency"] = currency
     values["bank_reference"] = transaction.bank_reference  # stripped or None
-    values["bank_transaction_code"] = _text(_bank_code(transaction))
-    values["reversal"] = transaction.mark in ("RC", "RD")
+    # the bank code: the :61: type, with the German GVC, primanota and text key extension
+    code = transaction.transaction_type or ""
+    if details is not None and details.gvc:
+        code = "+".join(
+            (code, details.gvc, details.primanota or "", details.text_key_extension or "")
+        ).rstrip("+")
+    values["bank_transaction_code"] = code.strip() or None
+    values["reversal"] = transaction.mark in _REVERSALS
     values["status"] = status
-    fields = set(_GIVEN_FIELDS)
     counterparty_account = None
-    if details is not None:
-        fields |= _DETAIL_FIELDS
+    if details is None:
+        fields = set(_GIVEN_FIELDS)
+    else:
+        fields = set(_GIVEN_WITH_DETAILS)
         sepa = details.sepa
         codes = details.codes
         bank = details.counterparty_bank
         compact_bank = "".join(bank.split()).upper() if bank else ""
         counterparty_account = details.counterparty_account
-        values["counterparty_name"] = _text(details.counterparty_name)
+        # Texts stripped, blanks as None (the structured :86: gives them stripped already).
+        name = details.counterparty_name
+        values["counterparty_name"] = (name.strip() or None) if name else None
         values["counterparty_bic"] = compact_bank if _BIC.fullmatch(compact_bank) else None
         values["remittance"] = details.remittance
-        values["booking_text"] = _text(details.posting_text)  # ?00, the German Buchungstext
-        values["end_to_end_id"] = _text(sepa.get("EREF") or codes.get("EREF"))
-        values["purpose_code"] = _text(sepa.get("PURP") or codes.get("PURP"))
+        text = details.posting_text  # ?00, the German Buchungstext
+        values["booking_text"] = (text.strip() or None) if text else None
+        text = sepa.get("EREF") or codes.get("EREF")
+        values["end_to_end_id"] = (text.strip() or None) if text else None
+        text = sepa.get("PURP") or codes.get("PURP")
+        values["purpose_code"] = (text.strip() or None) if text else None
         if sepa:
             values["ultimate_debtor"] = _text(sepa.get("ABWA"))
             values["ultimate_creditor"] = _text(sepa.get("ABWE"))
