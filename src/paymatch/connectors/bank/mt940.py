@@ -212,26 +212,28 @@ def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
                 ended = False
                 yield None
         if line[:1] == ":":  # nearly every line: a field starts
-            match = _TAG_LINE.match(line)
-            if match:
-                tag = match.group(1)
-                # An unknown two-digit "tag" inside free text is wrapped text such as a time
-                # 13:12:11 cut before ":12:", not a field (":65F:" or ":12:" after a balance
-                # still are).
-                if (
-                    current is None
-                    or current[0] not in _TEXT_TAGS
-                    or tag in KNOWN_TAGS
-                    or not tag.isdigit()
-                ):
-                    if current:
-                        yield current
-                    if tag == "20":
-                        ended = False
-                    elif tag[:2] in ("62", "90"):
-                        ended = True
-                    current = (tag, [line[match.end() :]], number)
-                    continue
+            if line[3:4] == ":" and line[1:3].isdecimal():  # ":61:": what _TAG_LINE matches
+                tag, start = line[1:3], 4
+            else:
+                match = _TAG_LINE.match(line)
+                tag, start = (match.group(1), match.end()) if match else ("", 0)
+            # An unknown two-digit "tag" inside free text is wrapped text such as a time
+            # 13:12:11 cut before ":12:", not a field (":65F:" or ":12:" after a balance
+            # still are).
+            if tag and (
+                current is None
+                or current[0] not in _TEXT_TAGS
+                or tag in KNOWN_TAGS
+                or not tag.isdigit()
+            ):
+                if current:
+                    yield current
+                if tag == "20":
+                    ended = False
+                elif tag[:2] in ("62", "90"):
+                    ended = True
+                current = (tag, [line[start:]], number)
+                continue
         elif line[:1] in _PLAIN_START:
             pass  # a continuation line of text (the usual case): nothing else to look at
         else:
@@ -360,6 +362,22 @@ class _Parser:
         # The few dates of a file repeat on every line: each is worked out once.
         self._value_dates: dict[str, date | None] = {}
         self._entry_dates: dict[tuple[str, date], date | None] = {}
+        self._dates: dict[str, tuple[date, date | None]] = {}
+
+    def dates(self, value_text: str, entry_text: str | None, line: int) -> tuple[date, date | None]:
+        """Value and entry date of a :61: line (cached by their text, ``YYMMDD[MMDD]``)."""
+        value = self.value_date(value_text)
+        if value is None:
+            raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
+        entry = None
+        if entry_text:
+            entry = self.entry_date(entry_text, value)
+            if entry is None:
+                raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
+        if len(self._dates) >= _DATE_CACHE:
+            self._dates.clear()
+        self._dates[value_text + (entry_text or "")] = value, entry
+        return value, entry
 
     def value_date(self, text: str) -> date | None:
         try:
@@ -426,14 +444,11 @@ class _Parser:
                 "61",
             )
         value_text, entry_text, mark, funds, amount_text, ttype, rest = match.groups()
-        value = self.value_date(value_text)
-        if value is None:
-            raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
-        entry = None
-        if entry_text:
-            entry = self.entry_date(entry_text, value)
-            if entry is None:
-                raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
+        # "YYMMDD[MMDD]": the text starts with the dates
+        dates = self._dates.get(text[:10] if entry_text else value_text)
+        if dates is None:
+            dates = self.dates(value_text, entry_text, line)
+        value, entry = dates
         # The pattern admits only digits with one decimal comma or point: a valid Decimal.
         amount = Decimal(amount_text.replace(",", "."))
         # C and RD (reversal of a debit) bring money in; D and RC take it out.
@@ -509,7 +524,6 @@ class _Parser:
                 if self.strict:
                     raise self.error(f"unknown field :{tag}:", line, tag)
                 continue
-            head = value[0].strip()
             # The two fields of every transaction first: they are nearly all of a file.
             if tag == "61":
                 if closed:
@@ -520,13 +534,14 @@ class _Parser:
                 pending = self.transaction(value, line)
                 pending.statement = statement
                 statement.transaction_count += 1
-            elif tag == "86":
+                continue
+            if tag == "86":
                 if pending is not None and pending.details is None:
                     # Old Rabobank files repeat :86: for each line of one transaction's text.
                     pending.details = parse_details(value)
-                    details_lines = list(value)
+                    details_lines = value
                 elif pending is not None and before == "86":
-                    details_lines += value
+                    details_lines = details_lines + value
                     pending.details = parse_details(details_lines)
                 else:
                     text = "\n".join(value)
@@ -535,7 +550,9 @@ class _Parser:
                         if statement.information is None
                         else f"{statement.information}\n{text}"
                     )
-            elif tag == "21":
+                continue
+            head = value[0].strip()
+            if tag == "21":
                 statement.related_reference = head
             elif tag in ("25", "25P"):
                 if statement.opening or statement.transaction_count or statement.floor_limits:
