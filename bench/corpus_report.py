@@ -5,22 +5,13 @@ Usage: python bench/corpus_report.py [path-to-bank-samples]
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-spec = importlib.util.spec_from_file_location(
-    "corpus_checks", HERE.parent / "tests/bank/corpus_checks.py"
-)
-assert spec is not None
-assert spec.loader is not None
-checks = importlib.util.module_from_spec(spec)
-sys.modules["corpus_checks"] = checks
-spec.loader.exec_module(checks)
-
+sys.path.insert(0, str(HERE.parent / "tests" / "bank"))
+import corpus_checks as checks  # noqa: E402 - found through the line above
 
 COLUMNS = (
     ("agreed", "agreed"),
@@ -33,8 +24,7 @@ COLUMNS = (
 
 
 def main() -> None:
-    default = os.environ.get("PAYMATCH_BANK_SAMPLES", HERE.parent.parent / "shared/bank-samples")
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(default)
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else checks.samples_root()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for case in checks.mt940_cases(root) + checks.csv_cases(root):
         outcome = checks.run(case, root)

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+# The corpus checks (tests/bank/corpus_checks.py) are shared by the corpus tests and
+# bench/corpus_report.py; with --import-mode=importlib a sibling module is imported by name only
+# from sys.path.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
 
 _CORPUS_ID = re.compile(r"test_corpus_\w+\.py::test_\w+\[(?P<source>[^/\]]+)/")
 

@@ -18,6 +18,7 @@ source expects; ``run(case, root)`` returns an ``Outcome``:
 from __future__ import annotations
 
 import json
+import os
 import re
 import string
 import unicodedata
@@ -32,6 +33,13 @@ from typing import Any
 from paymatch.connectors.bank import bank_csv, mt940, mt940_details, read_statement
 from paymatch.core.errors import StatementError
 from paymatch.core.models import Posting
+
+
+def samples_root() -> Path:
+    """The shared samples: ``$PAYMATCH_BANK_SAMPLES`` or ``../shared/bank-samples``."""
+    default = Path(__file__).resolve().parents[3] / "shared" / "bank-samples"
+    return Path(os.environ.get("PAYMATCH_BANK_SAMPLES", default))
+
 
 # Known artefacts of the other parsers, applied (and named) in the checks below.
 # Known artefacts of the other parsers, applied (and named) in the checks below: where an expected

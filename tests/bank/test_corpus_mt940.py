@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
 
+import corpus_checks  # tests/bank/corpus_checks.py, on sys.path by tests/bank/conftest.py
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "corpus_checks", Path(__file__).with_name("corpus_checks.py")
-)
-assert _spec is not None
-assert _spec.loader is not None
-corpus_checks = importlib.util.module_from_spec(_spec)
-sys.modules["corpus_checks"] = corpus_checks
-_spec.loader.exec_module(corpus_checks)
-
-_ROOT = Path(
-    os.environ.get(
-        "PAYMATCH_BANK_SAMPLES", Path(__file__).resolve().parents[2].parent / "shared/bank-samples"
-    )
-)
+_ROOT = corpus_checks.samples_root()
 _CASES = corpus_checks.mt940_cases(_ROOT) if _ROOT.is_dir() else []
 _DONE = {"agreed", "agreed, with documented gaps", "rejected", "read on purpose", "parsed"}
 

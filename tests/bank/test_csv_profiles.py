@@ -30,6 +30,20 @@ class Expected:
     remittance: str
 
 
+PAYER = ("Jürgen Müller", "DE89370400440532013000")
+UTILITY = ("Stadtwerke Köln", "DE02100500000054540402")
+
+
+def from_payer(day: date, amount: str = "1234.56") -> Expected:
+    """The sample income every profile's file starts with (as far as its layout holds it)."""
+    return Expected(day, amount, *PAYER, "Rechnung 4711")
+
+
+def to_utility(day: date, remittance: str = "Strom Januar") -> Expected:
+    """The sample direct debit of 89.90."""
+    return Expected(day, "-89.90", *UTILITY, remittance)
+
+
 @dataclass(frozen=True)
 class Sample:
     profile: str
@@ -97,20 +111,8 @@ SAMPLES = [
         "6.139,66;;;;;\n",
         "utf-8",
         (
-            Expected(
-                date(2026, 1, 2),
-                "1234.56",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
-            Expected(
-                date(2026, 1, 5),
-                "-89.90",
-                "Stadtwerke Köln",
-                "DE02100500000054540402",
-                "Strom Januar",
-            ),
+            from_payer(date(2026, 1, 2)),
+            to_utility(date(2026, 1, 5)),
             Expected(date(2026, 1, 31), "-5.00", None, None, "Entgelt Kontoführung"),
         ),
     ),
@@ -127,20 +129,8 @@ SAMPLES = [
         '"-3";"";"";""\n',
         "utf-8-sig",
         (
-            Expected(
-                date(2026, 1, 2),
-                "1234.5",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
-            Expected(
-                date(2026, 1, 5),
-                "-89.90",
-                "Stadtwerke Köln",
-                "DE02100500000054540402",
-                "Strom Januar",
-            ),
+            from_payer(date(2026, 1, 2), "1234.5"),
+            to_utility(date(2026, 1, 5)),
             Expected(date(2026, 1, 6), "-3", "Bäckerei Öz", None, ""),
         ),
     ),
@@ -156,20 +146,8 @@ SAMPLES = [
         '"05.01.2022";"05.01.2022";"Abschluss";"";"Entgelt";"";"";"-5,00";"";"";"";\n',
         "iso-8859-1",
         (
-            Expected(
-                date(2022, 1, 3),
-                "12345.67",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
-            Expected(
-                date(2022, 1, 4),
-                "-89.90",
-                "Stadtwerke Köln",
-                "DE02100500000054540402",
-                "Strom Januar",
-            ),
+            from_payer(date(2022, 1, 3), "12345.67"),
+            to_utility(date(2022, 1, 4)),
             Expected(date(2022, 1, 5), "-5.00", None, None, "Entgelt"),
         ),
     ),
@@ -251,20 +229,8 @@ SAMPLES = [
         "Account balance;;;;6,139.66;EUR;;;;;;;;;;;;\n",
         "utf-8",
         (
-            Expected(
-                date(2026, 1, 2),
-                "1234.56",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
-            Expected(
-                date(2026, 1, 5),
-                "-89.90",
-                "Stadtwerke Köln",
-                "DE02100500000054540402",
-                "Strom Januar",
-            ),
+            from_payer(date(2026, 1, 2)),
+            to_utility(date(2026, 1, 5)),
             Expected(date(2026, 1, 6), "-5.00", None, None, "Account fee"),
         ),
         account=None,
@@ -280,21 +246,9 @@ SAMPLES = [
         '"Household","-89.90","","",""\n',
         "utf-8",
         (
-            Expected(
-                date(2026, 1, 2),
-                "1234.56",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
+            from_payer(date(2026, 1, 2)),
             Expected(date(2026, 1, 5), "-9.80", "Café Zürich", None, ""),
-            Expected(
-                date(2026, 1, 6),
-                "-89.90",
-                "Stadtwerke Köln",
-                "DE02100500000054540402",
-                "Strom Januar",
-            ),
+            to_utility(date(2026, 1, 6)),
         ),
         account=None,
     ),
@@ -307,18 +261,14 @@ SAMPLES = [
         '"-89.90","","",""\n',
         "utf-8",
         (
-            Expected(
-                date(2026, 1, 2),
-                "1234.56",
-                "Jürgen Müller",
-                "DE89370400440532013000",
-                "Rechnung 4711",
-            ),
-            Expected(date(2026, 1, 5), "-89.90", "Stadtwerke Köln", "DE02100500000054540402", ""),
+            from_payer(date(2026, 1, 2)),
+            to_utility(date(2026, 1, 5), remittance=""),
         ),
         account=None,
     ),
 ]
+
+BY_PROFILE = {s.profile: s for s in SAMPLES}
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.profile for s in SAMPLES])
@@ -342,18 +292,17 @@ def test_builtin_profile_reads_its_documented_layout(sample: Sample) -> None:
 
 
 def test_sepa_references_and_status_come_from_their_columns() -> None:
-    by_profile = {s.profile: s for s in SAMPLES}
-    vr = read_statement(by_profile["vr_bank_2022"].text.encode()).postings[1]
+    vr = read_statement(BY_PROFILE["vr_bank_2022"].text.encode()).postings[1]
     assert (vr.creditor_id, vr.mandate_reference, vr.counterparty_bic) == (
         "DE98ZZZ09999999999",
         "M-123",
         "BELADEBEXXX",
     )
-    dkb_sample = by_profile["dkb"]
+    dkb_sample = BY_PROFILE["dkb"]
     dkb = read_statement(dkb_sample.text.encode(dkb_sample.encoding)).postings
     assert [p.status for p in dkb] == ["BOOK"] * 3
     assert (dkb[1].end_to_end_id, dkb[1].booking_text) == ("E2E-1", "Ausgang")
-    n26 = read_statement(by_profile["n26"].text.encode()).postings[1]
+    n26 = read_statement(BY_PROFILE["n26"].text.encode()).postings[1]
     assert (n26.instructed_amount, n26.instructed_currency) == (Decimal("9.50"), "CHF")
 
 
@@ -430,7 +379,7 @@ def test_a_column_can_be_picked_by_its_occurrence() -> None:
 
 
 def test_dkb_comma_separated_variant() -> None:
-    sample = next(s for s in SAMPLES if s.profile == "dkb")
+    sample = BY_PROFILE["dkb"]
     rows = [next(csv.reader([line], delimiter=";")) for line in sample.text.splitlines()]
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=",", quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
@@ -490,7 +439,7 @@ AMOUNT_CASES = {
     ).filter(lambda d: d != 0),
 )
 def test_amounts_written_the_banks_way_read_back(name: str, value: Decimal) -> None:
-    sample = next(s for s in SAMPLES if s.profile == name)
+    sample = BY_PROFILE[name]
     profile = bank_csv.builtin_profiles()[name]
     cell = AMOUNT_CASES[name]
     written = _written(value, profile.decimal, profile.thousands)
@@ -507,7 +456,7 @@ def test_amounts_written_the_banks_way_read_back(name: str, value: Decimal) -> N
     debit=st.booleans(),
 )
 def test_deutsche_bank_debit_and_credit_columns_give_the_sign(value: Decimal, debit: bool) -> None:
-    sample = next(s for s in SAMPLES if s.profile == "deutsche_bank_en")
+    sample = BY_PROFILE["deutsche_bank_en"]
     written = _written(value, ".", ",")
     cells = f"-{written};" if debit else f";{written}"
     text = sample.text.replace(";;1,234.56;EUR", f";{cells};EUR", 1)

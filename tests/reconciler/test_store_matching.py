@@ -6,6 +6,7 @@ this checks that the decisions are the same as those of ``Matcher().index(orders
 
 from __future__ import annotations
 
+import gc
 import random
 import re
 from datetime import UTC, datetime
@@ -183,5 +184,48 @@ def test_a_refused_assignment_rebuilds_the_index_after_its_chunk_only(
         assert matcher.builds == 2  # rebuilt from the store: A is open again
         assert "automatic assignment refused" in (reconciler.posting("p4").reason or "")
         assert [a.order_id for a in reconciler.assignments()] == ["B"]
+    finally:
+        reconciler.close()
+
+
+def test_matching_thaws_the_heap_it_froze_also_on_error(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders, postings = _shop(1)
+    reconciler = Reconciler(
+        Store.open(store_url),
+        config=config_from_dict({"sources": {"shop": {"connector": "memory"}}}),
+        sources={"shop": MemorySource()},
+        matcher=Matcher(),
+        lifecycle=StoreLifecycle(),
+        clock=FixedClock(NOW),
+        worker_id="test",
+    )
+    frozen_while_matching = []
+    real_apply = reconciler_module.Reconciler._apply_decision
+
+    def watching(self: Reconciler, *args: Any) -> str:
+        frozen_while_matching.append(gc.get_freeze_count())
+        return real_apply(self, *args)
+
+    monkeypatch.setattr(reconciler_module.Reconciler, "_apply_decision", watching)
+    try:
+        reconciler.connect_source("shop")
+        reconciler.sync_engine.receive(
+            "shop", reconciler.mapping("shop"), orders, now=NOW, mode="push"
+        )
+        reconciler.import_postings(postings[:20])
+        assert frozen_while_matching
+        assert min(frozen_while_matching) > 0
+        assert gc.get_freeze_count() == 0
+
+        def failing(self: Reconciler, *args: Any) -> str:
+            assert gc.get_freeze_count() > 0
+            raise RuntimeError("crash while matching")
+
+        monkeypatch.setattr(reconciler_module.Reconciler, "_apply_decision", failing)
+        with pytest.raises(RuntimeError):
+            reconciler.import_postings(postings[20:])
+        assert gc.get_freeze_count() == 0
     finally:
         reconciler.close()

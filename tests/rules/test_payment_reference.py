@@ -16,6 +16,24 @@ def test_generated_references_are_valid_and_unambiguous(number: int) -> None:
     assert not set(reference[2:]) & set("0O1IL2Z5S8BQU")
 
 
+@given(numbers)
+def test_generated_references_follow_the_definition(number: int) -> None:
+    # base-23 digits of the spread number, least significant first, then the check character
+    value = ((number + 1_000_003) * 40_507_447) % 23**6
+    payload = ""
+    for _ in range(6):
+        value, digit = divmod(value, 23)
+        payload += ALPHABET[digit]
+    expected = "PM" + payload + payment_reference.calc_check_character(payload)
+    assert payment_reference.generate(number) == expected
+
+
+def test_issued_references_never_change() -> None:
+    # printed in payment information already sent: a store must issue the same ones forever
+    issued = {0: "PM7FY4YFX", 1: "PMH3CVAP9", 42: "PMRK4NCXM", 999_999: "PMWCT7RRM"}
+    assert {n: payment_reference.generate(n) for n in issued} == issued
+
+
 def test_generated_references_are_unique() -> None:
     issued = {payment_reference.generate(number) for number in range(20_000)}
     assert len(issued) == 20_000

@@ -78,3 +78,11 @@ class IllegalTransition(PaymatchError):
         self.reasons = reasons
         where = f"in state {state!r}" if state is not None else "for a new order"
         super().__init__(f"event {event!r} is not allowed {where}: " + "; ".join(reasons))
+
+
+def describe_failure(error: Exception) -> str:
+    """One line for a log or a record of what failed: our own errors say what went wrong and
+    where; anything else (a plugin's or a driver's bug) is named by its type as well."""
+    if isinstance(error, PaymatchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

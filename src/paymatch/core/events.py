@@ -395,7 +395,7 @@ def load_event(data: Any) -> Event:
     try:
         return _EVENTS.validate_python(data)
     except ValidationError as error:
-        raise InputError(_first_error(error), where="lifecycle event") from None
+        raise InputError(first_error(error), where="lifecycle event") from None
 
 
 def dump_effect(effect: Effect) -> dict[str, Any]:
@@ -409,10 +409,11 @@ def load_effect(data: Any) -> Effect:
     try:
         return _EFFECTS.validate_python(data)
     except ValidationError as error:
-        raise InputError(_first_error(error), where="lifecycle effect") from None
+        raise InputError(first_error(error), where="lifecycle effect") from None
 
 
-def _first_error(error: ValidationError) -> str:
+def first_error(error: ValidationError) -> str:
+    """The first problem pydantic found, as "field: message"."""
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"])
     return f"{location}: {first['msg']}" if location else str(first["msg"])

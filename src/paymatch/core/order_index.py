@@ -135,13 +135,18 @@ class OrderEntry:
             date.fromisoformat(due_date) if due_date else None,
             tuple(get("known_ibans", ())),
             CashDiscount.model_validate(cash_discount) if cash_discount else None,
-            PaymentCode(payment_code) if payment_code else None,
-            get("payment_reference"),
+            (_PAYMENT_CODES.get(payment_code) or PaymentCode(payment_code))
+            if payment_code
+            else None,
+            get("payment_reference") or None,
         )
 
     @property
     def is_open(self) -> bool:
         return self.alive and self.open > 0
+
+
+_PAYMENT_CODES = {code.value: code for code in PaymentCode}
 
 
 class OrderIndex:

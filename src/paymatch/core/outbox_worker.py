@@ -27,6 +27,7 @@ from paymatch.connectors.interfaces import (
     TargetStatus,
     WriteOutcome,
 )
+from paymatch.core.errors import describe_failure
 from paymatch.core.ledger import NOTIFY, WRITE_STATUS, notify, order_row
 from paymatch.core.models import PaymentCode
 from paymatch.core.records import Notification
@@ -134,9 +135,9 @@ class OutboxWorker:
         except ConnectorError as error:
             if item.kind == WRITE_STATUS and error.final:
                 return self._refused(item, error, now)
-            return self._failed(item, _describe(error), now)
+            return self._failed(item, describe_failure(error), now)
         except Exception as error:  # anything else may be mended (a deploy, the settings): retry
-            return self._failed(item, _describe(error), now)
+            return self._failed(item, describe_failure(error), now)
         with self.store.transaction() as conn:
             queue.complete(conn, item, worker=self.worker, outcome=outcome, now=now)
         return outcome
@@ -145,13 +146,18 @@ class OutboxWorker:
         """The source refused the write for good: no retry; the merchant is told now."""
         with self.store.transaction() as conn:
             if queue.give_up(
-                conn, item, worker=self.worker, error=_describe(error), now=now, status=queue.FAILED
+                conn,
+                item,
+                worker=self.worker,
+                error=describe_failure(error),
+                now=now,
+                status=queue.FAILED,
             ):
                 self._tell_merchant(
                     conn,
                     item,
                     now,
-                    error=_describe(error),
+                    error=describe_failure(error),
                     final=True,
                     code=error.code,
                     http_status=error.http_status,
@@ -281,10 +287,6 @@ class OutboxWorker:
                 .where(notifications.c.id == notification_id)
                 .values(status=status, delivered_at=utc(now))
             )
-
-
-def _describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 def load_notification(conn: Any, notification_id: int) -> Notification:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping
@@ -29,12 +29,12 @@ from paymatch.connectors.interfaces import (
     StatusMapping,
 )
 from paymatch.core.clock import Clock, SystemClock
+from paymatch.core.collector import HeapFreeze
 from paymatch.core.config import MatchConfig
-from paymatch.core.errors import ConfigError, InputError, PaymatchError
+from paymatch.core.errors import ConfigError, InputError, PaymatchError, describe_failure
 from paymatch.core.ledger import (
     LedgerBatch,
     LedgerWriter,
-    order_payment_reference,
     order_row,
     stored_order,
     with_payment_reference,
@@ -65,7 +65,13 @@ from paymatch.core.records import (
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.store import Ledger, Store, bulk
 from paymatch.core.store import outbox as queue
-from paymatch.core.store.codec import minor, money, order_from_document, utc
+from paymatch.core.store.codec import (
+    load_order_document,
+    minor,
+    money,
+    order_from_document,
+    utc,
+)
 from paymatch.core.store.schema import (
     accounts,
     assignments,
@@ -80,6 +86,7 @@ from paymatch.core.store.schema import (
     sources,
 )
 from paymatch.core.sync import SourceSync
+from paymatch.rules import payment_reference
 
 MATCH_CHUNK = 2000
 
@@ -146,6 +153,7 @@ class Reconciler:
             self._connectors[name] = self._with_overrides(name, connector)
         self._indexes: dict[frozenset[str] | None, _IndexCache] = {}
         self._stale_indexes = False
+        self._heap = HeapFreeze()
         self.writer = LedgerWriter(self.lifecycle, self.schedules)
         self._register_configuration()
         self.sync_engine = SourceSync(
@@ -368,7 +376,7 @@ class Reconciler:
             except Exception as error:  # a plugin may raise anything; the other sources go on
                 if not isinstance(error, PaymatchError):
                     _log.exception("scheduled sync of source %r failed", name)
-                message = _describe_failure(error)
+                message = describe_failure(error)
                 with self.store.transaction() as conn:
                     conn.execute(
                         update(sources)
@@ -514,36 +522,45 @@ class Reconciler:
         counts: Counter[str] = Counter()
         decisions: list[Decision] = []
         total = 0
-        while True:
-            try:
-                with self.store.ledger() as ledger:
-                    rows = (
-                        ledger.conn.execute(
-                            select(postings)
-                            .where(postings.c.status == "pending")
-                            .order_by(postings.c.booking_date, postings.c.id)
-                            .limit(MATCH_CHUNK)
+        # The match indexes live long and hold no cyclic garbage: while this job matches, the
+        # collector's full passes leave them (and the rest of the heap of now) alone. Frozen again
+        # before each chunk: matching keeps adding long-lived objects to the index (each
+        # candidate's details), which the full passes would otherwise walk over and over.
+        try:
+            while True:
+                try:
+                    with self.store.ledger() as ledger:
+                        rows = (
+                            ledger.conn.execute(
+                                select(postings)
+                                .where(postings.c.status == "pending")
+                                .order_by(postings.c.booking_date, postings.c.id)
+                                .limit(MATCH_CHUNK)
+                            )
+                            .mappings()
+                            .all()
                         )
-                        .mappings()
-                        .all()
-                    )
-                    if not rows:
-                        break
-                    batch = self.writer.batch(ledger, now)
-                    keep = max(keep_decisions - len(decisions), 0)
-                    for status, decision in self._match_chunk(batch, rows, known, keep=keep):
-                        counts[status] += 1
-                        if decision is not None:
-                            decisions.append(decision)
-                    batch.flush()
-                    total += len(rows)
-            except BaseException:
-                self._indexes.clear()  # the indexes may hold what was rolled back
-                raise
-            finally:
-                if self._stale_indexes:
-                    self._indexes.clear()
-                    self._stale_indexes = False
+                        if not rows:
+                            break
+                        if self._heap.holding:
+                            self._heap.hold()
+                        batch = self.writer.batch(ledger, now)
+                        keep = max(keep_decisions - len(decisions), 0)
+                        for status, decision in self._match_chunk(batch, rows, known, keep=keep):
+                            counts[status] += 1
+                            if decision is not None:
+                                decisions.append(decision)
+                        batch.flush()
+                        total += len(rows)
+                except BaseException:
+                    self._indexes.clear()  # the indexes may hold what was rolled back
+                    raise
+                finally:
+                    if self._stale_indexes:
+                        self._indexes.clear()
+                        self._stale_indexes = False
+        finally:
+            self._heap.release()
         return MatchSummary(postings=total, counts=dict(counts), decisions=decisions)
 
     def _match_chunk(
@@ -628,7 +645,10 @@ class Reconciler:
             index, pks = self._build_index(conn, scope)
             cache = _IndexCache(index, pks, ledger.seq)
             self._indexes[scope] = cache
+            self._heap.hold()
             return cache.index
+        if not self._heap.holding:
+            self._heap.hold()
         if cache.seq == ledger.seq:
             return cache.index  # same transaction: the index already holds its own changes
         query = select(orders).where(orders.c.seq > cache.seq)
@@ -672,14 +692,15 @@ class Reconciler:
             def entries() -> Iterable[OrderEntry]:
                 for pk, currency, amount_minor, paid_minor, data in rows:
                     pks.add(pk)
-                    yield _match_entry(pk, currency, amount_minor, paid_minor, data)
+                    document = load_order_document(data)
+                    yield _match_entry(pk, currency, amount_minor, paid_minor, document)
 
             return self.matcher.index_entries(entries(), history=history), pks
 
         def stream() -> Iterable[Order]:
             for row in rows.mappings():
                 pks.add(row["id"])
-                yield _match_order(row)
+                yield _match_order({**row, "data": load_order_document(row["data"])})
 
         return self.matcher.index(stream(), history=history), pks
 
@@ -1050,13 +1071,6 @@ def _touch_job(conn: Connection, name: str, now: datetime) -> None:
     )
 
 
-def _describe_failure(error: Exception) -> str:
-    """Our own errors say what went wrong; anything else is named by its type (a plugin's bug)."""
-    if isinstance(error, PaymatchError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
-
-
 def _due(last: datetime | None, interval: timedelta, now: datetime) -> bool:
     return last is None or now - last >= interval
 
@@ -1066,11 +1080,11 @@ _MATCH_COLUMNS = (
     orders.c.currency,
     orders.c.amount_minor,
     orders.c.paid_minor,
-    orders.c.data,
+    cast(orders.c.data, Text).label("data"),  # read by load_order_document: faster
 )
 
 
-def _match_order(row: RowMapping) -> Order:
+def _match_order(row: Mapping[Any, Any]) -> Order:
     """The order as the matcher sees it: keyed by the store's id, with what is still open."""
     open_minor = max(row["amount_minor"] - row["paid_minor"], 0)
     data = dict(with_payment_reference(row["data"], row["id"]))
@@ -1083,13 +1097,12 @@ def _match_entry(
     pk: int, currency: str, amount_minor: int, paid_minor: int, data: dict[str, Any]
 ) -> OrderEntry:
     """What :func:`_match_order` gives the matcher, without building the ``Order``."""
-    entry = OrderEntry.from_json(
-        data,
-        id=str(pk),
-        amount=money(amount_minor, currency),
-        open=money(max(amount_minor - paid_minor, 0), currency),
-    )
-    entry.payment_reference = order_payment_reference(data, pk)
+    amount = money(amount_minor, currency)
+    # most open orders have no payment yet: their open amount is the amount
+    open_ = amount if paid_minor == 0 else money(max(amount_minor - paid_minor, 0), currency)
+    entry = OrderEntry.from_json(data, id=str(pk), amount=amount, open=open_)
+    if entry.payment_reference is None:
+        entry.payment_reference = payment_reference.generate(pk)  # as order_payment_reference
     return entry
 
 

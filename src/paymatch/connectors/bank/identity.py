@@ -41,17 +41,26 @@ def identity_key(
     remittance: str | None = None,
 ) -> str:
     """The de-duplication key of one booking, before occurrence numbering."""
-    end_to_end = _clean(end_to_end_id)
+    # _clean written out: this runs for every posting of every import
+    end_to_end = " ".join(end_to_end_id.split()).upper() if end_to_end_id else ""
     if end_to_end in _NO_REFERENCE:
         end_to_end = ""
-    reference = _clean(bank_reference)
+    reference = " ".join(bank_reference.split()).upper() if bank_reference else ""
+    account_key = " ".join(account.split()).upper() if account else ""
     if reference not in _NO_REFERENCE:
-        parts = ["ref", _clean(account), reference, booking_date.isoformat(), str(amount)]
-        parts += [currency, end_to_end]
+        parts = [
+            "ref",
+            account_key,
+            reference,
+            booking_date.isoformat(),
+            str(amount),
+            currency,
+            end_to_end,
+        ]
     else:
         parts = [
             "txt",
-            _clean(account),
+            account_key,
             booking_date.isoformat(),
             value_date.isoformat() if value_date else "",
             str(amount),

@@ -212,26 +212,28 @@ def _fields(lines: Iterator[str], where: str) -> Iterator[Field | None]:
                 ended = False
                 yield None
         if line[:1] == ":":  # nearly every line: a field starts
-            match = _TAG_LINE.match(line)
-            if match:
-                tag = match.group(1)
-                # An unknown two-digit "tag" inside free text is wrapped text such as a time
-                # 13:12:11 cut before ":12:", not a field (":65F:" or ":12:" after a balance
-                # still are).
-                if (
-                    current is None
-                    or current[0] not in _TEXT_TAGS
-                    or tag in KNOWN_TAGS
-                    or not tag.isdigit()
-                ):
-                    if current:
-                        yield current
-                    if tag == "20":
-                        ended = False
-                    elif tag[:2] in ("62", "90"):
-                        ended = True
-                    current = (tag, [line[match.end() :]], number)
-                    continue
+            if line[3:4] == ":" and line[1:3].isdecimal():  # ":61:": what _TAG_LINE matches
+                tag, start = line[1:3], 4
+            else:
+                match = _TAG_LINE.match(line)
+                tag, start = (match.group(1), match.end()) if match else ("", 0)
+            # An unknown two-digit "tag" inside free text is wrapped text such as a time
+            # 13:12:11 cut before ":12:", not a field (":65F:" or ":12:" after a balance
+            # still are).
+            if tag and (
+                current is None
+                or current[0] not in _TEXT_TAGS
+                or tag in KNOWN_TAGS
+                or not tag.isdigit()
+            ):
+                if current:
+                    yield current
+                if tag == "20":
+                    ended = False
+                elif tag[:2] in ("62", "90"):
+                    ended = True
+                current = (tag, [line[start:]], number)
+                continue
         elif line[:1] in _PLAIN_START:
             pass  # a continuation line of text (the usual case): nothing else to look at
         else:
@@ -360,6 +362,22 @@ class _Parser:
         # The few dates of a file repeat on every line: each is worked out once.
         self._value_dates: dict[str, date | None] = {}
         self._entry_dates: dict[tuple[str, date], date | None] = {}
+        self._dates: dict[str, tuple[date, date | None]] = {}
+
+    def dates(self, value_text: str, entry_text: str | None, line: int) -> tuple[date, date | None]:
+        """Value and entry date of a :61: line (cached by their text, ``YYMMDD[MMDD]``)."""
+        value = self.value_date(value_text)
+        if value is None:
+            raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
+        entry = None
+        if entry_text:
+            entry = self.entry_date(entry_text, value)
+            if entry is None:
+                raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
+        if len(self._dates) >= _DATE_CACHE:
+            self._dates.clear()
+        self._dates[value_text + (entry_text or "")] = value, entry
+        return value, entry
 
     def value_date(self, text: str) -> date | None:
         try:
@@ -426,14 +444,11 @@ class _Parser:
                 "61",
             )
         value_text, entry_text, mark, funds, amount_text, ttype, rest = match.groups()
-        value = self.value_date(value_text)
-        if value is None:
-            raise self.error(f"value date {value_text!r} is not a date (YYMMDD)", line, "61")
-        entry = None
-        if entry_text:
-            entry = self.entry_date(entry_text, value)
-            if entry is None:
-                raise self.error(f"entry date {entry_text!r} is not a date (MMDD)", line, "61")
+        # "YYMMDD[MMDD]": the text starts with the dates
+        dates = self._dates.get(text[:10] if entry_text else value_text)
+        if dates is None:
+            dates = self.dates(value_text, entry_text, line)
+        value, entry = dates
         # The pattern admits only digits with one decimal comma or point: a valid Decimal.
         amount = Decimal(amount_text.replace(",", "."))
         # C and RD (reversal of a debit) bring money in; D and RC take it out.
@@ -509,7 +524,6 @@ class _Parser:
                 if self.strict:
                     raise self.error(f"unknown field :{tag}:", line, tag)
                 continue
-            head = value[0].strip()
             # The two fields of every transaction first: they are nearly all of a file.
             if tag == "61":
                 if closed:
@@ -520,13 +534,14 @@ class _Parser:
                 pending = self.transaction(value, line)
                 pending.statement = statement
                 statement.transaction_count += 1
-            elif tag == "86":
+                continue
+            if tag == "86":
                 if pending is not None and pending.details is None:
                     # Old Rabobank files repeat :86: for each line of one transaction's text.
                     pending.details = parse_details(value)
-                    details_lines = list(value)
+                    details_lines = value
                 elif pending is not None and before == "86":
-                    details_lines += value
+                    details_lines = details_lines + value
                     pending.details = parse_details(details_lines)
                 else:
                     text = "\n".join(value)
@@ -535,7 +550,9 @@ class _Parser:
                         if statement.information is None
                         else f"{statement.information}\n{text}"
                     )
-            elif tag == "21":
+                continue
+            head = value[0].strip()
+            if tag == "21":
                 statement.related_reference = head
             elif tag in ("25", "25P"):
                 if statement.opening or statement.transaction_count or statement.floor_limits:
@@ -699,13 +716,7 @@ def _money_details(text: str | None) -> dict[str, tuple[str, str]]:
     return {m.group(1): (m.group(2), m.group(3)) for m in _MONEY_DETAIL.finditer(text)}
 
 
-def _bank_code(transaction: Mt940Transaction) -> str | None:
-    details = transaction.details
-    parts = [transaction.transaction_type or ""]
-    if details and details.gvc:
-        parts += [details.gvc, details.primanota or "", details.text_key_extension or ""]
-    code = "+".join(parts).rstrip("+")
-    return code or None
+_REVERSALS = frozenset({"RC", "RD"})
 
 
 def _text(value: str | None) -> str | None:
@@ -743,9 +754,11 @@ _DETAIL_FIELDS = frozenset(
         "references",
     }
 )
+_GIVEN_WITH_DETAILS = _GIVEN_FIELDS | _DETAIL_FIELDS
 # SEPA tags without a Posting field of their own: kept in ``references`` (nothing the bank
 # said is lost), after the :61: customer reference.
 _REFERENCE_TAGS = ("KREF", "DEBT", "COAM", "OAMT", "BREF", "RREF", "MDAT", "SQTP", "ORCR", "ORMR")
+_REFERENCE_TAG_SET = frozenset(_REFERENCE_TAGS)
 # A :61: reference that only points elsewhere ("KREF+": see KREF+ in :86:) is no reference.
 _NO_REFERENCE = frozenset({"NONREF", "NOTPROVIDED", "NONE", *SEPA_TAGS})
 
@@ -756,10 +769,10 @@ def _references(transaction: Mt940Transaction) -> tuple[tuple[str, str], ...]:
     if customer and customer.upper().rstrip("+") not in _NO_REFERENCE:
         found.append(("CustomerReference", customer))
     details = transaction.details
-    if details is not None and details.sepa:
+    if details is not None and not _REFERENCE_TAG_SET.isdisjoint(details.sepa):
         sepa = details.sepa
         found += [(tag, sepa[tag]) for tag in _REFERENCE_TAGS if sepa.get(tag)]
-    return tuple(found)
+    return tuple(found) if found else ()
 
 
 def posting_values(
@@ -772,38 +785,52 @@ def posting_values(
     through ``parse_amount`` in ``currency``, which the caller took through
     ``normalize_currency``; IBANs compact, texts stripped with blanks as ``None``.
     """
-    values = blank_posting_values()
     details = transaction.details
     supplementary = transaction.supplementary
     try:
-        values["amount"] = parse_amount(transaction.amount, currency)
+        amount = parse_amount(transaction.amount, currency)
     except MoneyError as error:
         raise StatementError(
             error.reason, where=where, line=transaction.line, field=":61: (amount)"
         ) from None
+    values = blank_posting_values()
+    values["amount"] = amount
     values["account_iban"] = account  # Mt940Statement.account_id: compact or None
-    values["booking_date"] = transaction.entry_date or transaction.value_date
-    values["value_date"] = transaction.value_date
+    value_date = transaction.value_date
+    values["booking_date"] = transaction.entry_date or value_date
+    values["value_date"] = value_date
     values["currency"] = currency
     values["bank_reference"] = transaction.bank_reference  # stripped or None
-    values["bank_transaction_code"] = _text(_bank_code(transaction))
-    values["reversal"] = transaction.mark in ("RC", "RD")
+    # the bank code: the :61: type, with the German GVC, primanota and text key extension
+    code = transaction.transaction_type or ""
+    if details is not None and details.gvc:
+        code = "+".join(
+            (code, details.gvc, details.primanota or "", details.text_key_extension or "")
+        ).rstrip("+")
+    values["bank_transaction_code"] = code.strip() or None
+    values["reversal"] = transaction.mark in _REVERSALS
     values["status"] = status
-    fields = set(_GIVEN_FIELDS)
     counterparty_account = None
-    if details is not None:
-        fields |= _DETAIL_FIELDS
+    if details is None:
+        fields = set(_GIVEN_FIELDS)
+    else:
+        fields = set(_GIVEN_WITH_DETAILS)
         sepa = details.sepa
         codes = details.codes
         bank = details.counterparty_bank
         compact_bank = "".join(bank.split()).upper() if bank else ""
         counterparty_account = details.counterparty_account
-        values["counterparty_name"] = _text(details.counterparty_name)
+        # Texts stripped, blanks as None (the structured :86: gives them stripped already).
+        name = details.counterparty_name
+        values["counterparty_name"] = (name.strip() or None) if name else None
         values["counterparty_bic"] = compact_bank if _BIC.fullmatch(compact_bank) else None
         values["remittance"] = details.remittance
-        values["booking_text"] = _text(details.posting_text)  # ?00, the German Buchungstext
-        values["end_to_end_id"] = _text(sepa.get("EREF") or codes.get("EREF"))
-        values["purpose_code"] = _text(sepa.get("PURP") or codes.get("PURP"))
+        text = details.posting_text  # ?00, the German Buchungstext
+        values["booking_text"] = (text.strip() or None) if text else None
+        text = sepa.get("EREF") or codes.get("EREF")
+        values["end_to_end_id"] = (text.strip() or None) if text else None
+        text = sepa.get("PURP") or codes.get("PURP")
+        values["purpose_code"] = (text.strip() or None) if text else None
         if sepa:
             values["ultimate_debtor"] = _text(sepa.get("ABWA"))
             values["ultimate_creditor"] = _text(sepa.get("ABWE"))

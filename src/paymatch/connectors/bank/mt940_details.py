@@ -10,6 +10,7 @@ are split out; a tag may also be broken across two subfields (``S`` | ``VWZ+``).
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from itertools import accumulate
 from operator import itemgetter
@@ -127,28 +128,42 @@ def _join_wrapped(lines: list[str]) -> str:
     return out
 
 
-def split_sepa(purpose: str, boundaries: tuple[int, ...] = ()) -> tuple[str, dict[str, str]]:
+def split_sepa(purpose: str, boundaries: Container[int] = ()) -> tuple[str, dict[str, str]]:
     """Split the joined purpose at SEPA tags. A tag starts at the beginning, after a space or
     punctuation, or where a subfield started (``boundaries``: offsets in ``purpose``)."""
     if "+" not in purpose:
         return purpose.strip(), {}
-    starts = []
-    for match in _TAG.finditer(purpose):
-        position = match.start()
-        # a tag glued to the previous value is only a tag at a subfield boundary
-        if position == 0 or not purpose[position - 1].isalnum() or position in boundaries:
-            starts.append((position, match.group(1), match.end()))
-    if not starts:
-        return purpose.strip(), {}
-    tags: dict[str, str] = {}
-    for index, (_, name, value_start) in enumerate(starts):
-        end = starts[index + 1][0] if index + 1 < len(starts) else len(purpose)
-        value = purpose[value_start:end].strip()
-        if name in tags:  # a repeated tag continues its value
-            tags[name] = f"{tags[name]} {value}".strip()
+    # [text, tag, text, tag, text, ...]: the pieces put together are the purpose again
+    pieces = _TAG.split(purpose)
+    untagged = pieces[0]
+    segments: list[tuple[str, str]] = []  # (tag, its value) in order
+    name = value = ""
+    position = len(untagged)  # where the tag at ``index`` starts in ``purpose``
+    for index in range(1, len(pieces), 2):
+        tag = pieces[index]
+        text = pieces[index + 1]
+        before = pieces[index - 1]  # empty: the tag is at the start or follows another "+"
+        if before and before[-1].isalnum() and position not in boundaries:
+            # a tag glued to the previous value is only a tag at a subfield boundary
+            if name:
+                value = f"{value}{tag}+{text}"
+            else:
+                untagged = f"{untagged}{tag}+{text}"
         else:
-            tags[name] = value
-    return purpose[: starts[0][0]].strip(), tags
+            if name:
+                segments.append((name, value))
+            name, value = tag, text
+        position += len(tag) + 1 + len(text)
+    if not name:
+        return purpose.strip(), {}
+    segments.append((name, value))
+    tags: dict[str, str] = {}
+    for name, value in segments:
+        if name in tags:  # a repeated tag continues its value
+            tags[name] = f"{tags[name]} {value.strip()}".strip()
+        else:
+            tags[name] = value.strip()
+    return untagged.strip(), tags
 
 
 def _split_codes(text: str) -> dict[str, str]:
@@ -219,22 +234,28 @@ def _structured(raw: str, first: str, match: re.Match[str]) -> Details:
     keys = pieces[1::2]
     values = pieces[2::2]
     sub = dict(zip(keys, values, strict=True))
-    if len(sub) < len(keys):  # a repeated subfield continues its value
+    if len(sub) == len(keys):
+        # ?20-?29 then ?60-?63, also where a bank writes them out of order (the keys sort as
+        # numbers do)
+        parts = [sub[key] for key in sorted(sub) if key in _PURPOSE_SET]
+    else:  # a repeated subfield continues its value
         sub = {}
         for key, value in zip(keys, values, strict=True):
             sub[key] = sub.get(key, "") + value
-    # ?20-?29 then ?60-?63, also where a bank writes them out of order (the keys sort as
-    # numbers do; the sort is stable, so parts of a repeated key stay in file order).
-    pairs = [pair for pair in zip(keys, values, strict=True) if pair[0] in _PURPOSE_SET]
-    pairs.sort(key=itemgetter(0))
-    parts = [value for _, value in pairs]
-    boundaries = tuple(accumulate(map(len, parts[:-1]), initial=0)) if parts else ()
+        # the sort is stable: parts of a repeated key stay in file order
+        pairs = [pair for pair in zip(keys, values, strict=True) if pair[0] in _PURPOSE_SET]
+        pairs.sort(key=itemgetter(0))
+        parts = [value for _, value in pairs]
     purpose = "".join(parts)
-    stripped = purpose.strip()
-    shift = len(purpose) - len(purpose.lstrip())
-    if shift:
-        boundaries = tuple(b - shift for b in boundaries)
-    untagged, sepa = split_sepa(stripped, boundaries)
+    stripped = purpose.lstrip()
+    shift = len(purpose) - len(stripped)
+    stripped = stripped.rstrip()
+    if "+" in stripped:
+        # where each subfield started, in the stripped purpose: a SEPA tag may start there
+        boundaries = tuple(accumulate(map(len, parts[:-1]), initial=-shift))
+        untagged, sepa = split_sepa(stripped, boundaries)
+    else:
+        untagged, sepa = stripped, {}
     get = sub.get
     bank = get("30", "").strip() or sepa.get("BIC")
     account = (get("31", "") or get("38", "")).strip() or sepa.get("IBAN")

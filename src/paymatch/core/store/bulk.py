@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Table, func, select, text
@@ -95,20 +96,24 @@ def _executemany(
     """The driver's ``executemany`` of ``statement`` with the values of ``names`` from each row,
     converted by the columns' own bind processors (as SQLAlchemy would convert them)."""
     dialect = conn.dialect
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    converting = []
+    for at, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            converting.append((at, process))
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        found: tuple[Any, ...] = take(row)
+        if not converting:
+            return found
+        converted = list(found)
+        for at, process in converting:
+            converted[at] = process(converted[at])
+        return tuple(converted)
+
     for start in range(0, len(rows), CHUNK):
-        conn.exec_driver_sql(
-            statement,
-            [
-                tuple(
-                    row[name] if process is None else process(row[name])
-                    for name, process in zip(names, processors, strict=True)
-                )
-                for row in rows[start : start + CHUNK]
-            ],
-        )
+        conn.exec_driver_sql(statement, [values(row) for row in rows[start : start + CHUNK]])
 
 
 def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -8,10 +8,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from paymatch.core.models import Order
 from paymatch.core.money import from_minor_units, to_minor_units
 
-__all__ = ["content_hash", "from_minor_units", "minor", "money", "to_minor_units", "utc"]
+__all__ = [
+    "content_hash",
+    "from_minor_units",
+    "load_order_document",
+    "minor",
+    "money",
+    "to_minor_units",
+    "utc",
+]
 
 
 def utc(moment: datetime) -> datetime:
@@ -48,3 +58,14 @@ def content_hash(document: dict[str, Any]) -> str:
     """A stable hash of an order's content, so that an unchanged order is recognised cheaply."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_order_document(text: str | bytes) -> dict[str, Any]:
+    """An ``orders.data`` document from its JSON text, as the JSON column would read it.
+
+    orjson, three to four times faster than the json module: an index build reads a million.
+    Safe here, not for JSON in general: orjson reads integers beyond 64 bits as floats, but an
+    order document holds no JSON numbers at all (amounts and percentages are decimal strings).
+    """
+    document: dict[str, Any] = orjson.loads(text)
+    return document

@@ -68,6 +68,10 @@ def _sqlite_engine(url: str, *, in_memory: bool, echo: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+        # Copy the log into the database every 40 MiB instead of every 4 MiB (the default): an
+        # import updates orders all over the file, and each copy rewrites the pages touched
+        # since the last one; fewer, larger copies write each page less often.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
