@@ -4,14 +4,22 @@
     .venv/bin/python bench/speed.py --sizes 1000000 --postings 100000
 
 For each size the data set is generated once (cached under bench/.data) and then measured in a
-fresh worker process, so that its peak memory (``ru_maxrss``) belongs to that size alone:
+fresh worker process, so that its peak memory (``ru_maxrss``) belongs to that size alone. The
+worker goes the way ``paymatch match`` goes: the orders are streamed from their file into the
+index, one ``Order`` at a time, never all of them at once.
 
-1. ``json.loads`` baseline: read both input files line by line and ``json.loads`` each line
+1. ``json.loads`` baseline: read the three input files line by line and ``json.loads`` each line
    (best of 3, page cache warm). This is the floor any Python matcher reading these files pays.
-2. load: paymatch's own readers turn the files into ``Order`` and ``Posting`` objects.
-3. index build: ``Matcher().index(orders, history=...)``.
-4. matching: ``index.match(posting)`` for every posting in arrival order; postings per second.
-5. peak RSS of the worker after loading and at the end.
+2. postings load: ``read_postings`` (and the history file).
+3. orders load alone: ``iter_orders`` validates every order and drops it (what pydantic costs).
+4. load+index streamed from the file: ``Matcher().index(iter_orders(path), history=...)``.
+   index = (4) - (3), the index build's own share (by difference, same process).
+5. matching: incremental form ``index.match(posting)`` for every posting in arrival order,
+   batch form ``index.match_batch(postings)`` (what ``Matcher().match`` does); postings per second.
+6. peak RSS of the worker after the index build and at the end.
+
+ratio = (index + matching) / json.loads (as issue 2 defines it); "ratio incl. load" counts the
+whole load+index streamed instead of the index alone.
 
 Targets (issue 2): index build <= 15 s, matching >= 20,000 postings/s, peak memory <= 3 GB,
 (index build + matching) / json.loads baseline <= 1.5, growth near linear in the open orders.
@@ -35,7 +43,7 @@ from typing import Any
 from evaluation.runner import arrival_order
 from generate import ensure
 from paymatch import Matcher
-from paymatch.interchange import read_orders, read_postings
+from paymatch.interchange import iter_orders, read_postings
 from shopdata import GeneratorConfig
 
 HERE = Path(__file__).resolve().parent
@@ -86,38 +94,41 @@ def worker(folder: Path, form: str) -> dict[str, Any]:
     result["json_loads_s"], result["json_loads_cpu_s"] = json_baseline(files)
     gc.collect()
     with Clock() as clock:
-        orders = read_orders(files[0])
         postings = read_postings(files[1])
         history = json.loads(files[2].read_text(encoding="utf-8"))
-    result["load_s"] = clock.wall
-    result["orders"], result["postings"] = len(orders), len(postings)
-    result["rss_after_load_gb"] = peak_rss_bytes() / 1e9
+    result["postings_load_s"] = clock.wall
+    with Clock() as orders_load:
+        orders = sum(1 for _ in iter_orders(files[0]))
+    result["orders_load_s"], result["orders_load_cpu_s"] = orders_load.wall, orders_load.cpu
+    result["orders"], result["postings"] = orders, len(postings)
     arriving = arrival_order(postings)
-    if form == "incremental":
-        with Clock() as build:
-            index = Matcher().index(orders, history=history)
-        crashes = 0
-        with Clock() as matching:
+    with Clock() as build:
+        index = Matcher().index(iter_orders(files[0]), history=history)
+    result["load_index_s"], result["load_index_cpu_s"] = build.wall, build.cpu
+    result["index_s"] = max(0.0, build.wall - orders_load.wall)
+    result["index_cpu_s"] = max(0.0, build.cpu - orders_load.cpu)
+    result["rss_after_index_gb"] = peak_rss_bytes() / 1e9
+    crashes = 0
+    with Clock() as matching:
+        if form == "incremental":
             for posting in arriving:
                 try:
                     index.match(posting)
                 except Exception:  # counted and reported; accuracy.py names them
                     crashes += 1
-        result["crashes"] = crashes
-        result["index_s"], result["index_cpu_s"] = build.wall, build.cpu
-    else:
-        with Clock() as matching:
+        else:
             try:
-                Matcher().match(postings, orders, history=history)
+                index.match_batch(postings)
             except Exception as error:
                 result["error"] = f"{type(error).__name__}: {error}"
-        result["index_s"], result["index_cpu_s"] = 0.0, 0.0
+    result["crashes"] = crashes
     result["match_s"], result["match_cpu_s"] = matching.wall, matching.cpu
     result["total_s"] = result["index_s"] + result["match_s"]
+    result["ratio"] = result["total_s"] / result["json_loads_s"]
+    result["ratio_with_load"] = (build.wall + matching.wall) / result["json_loads_s"]
     total_cpu = result["index_cpu_s"] + result["match_cpu_s"]
     result["ratio_cpu"] = total_cpu / result["json_loads_cpu_s"]
     result["postings_per_s"] = len(postings) / result["match_s"] if result["match_s"] else None
-    result["ratio"] = result["total_s"] / result["json_loads_s"]
     result["peak_rss_gb"] = peak_rss_bytes() / 1e9
     result["form"] = form
     return result
@@ -162,20 +173,22 @@ def row(result: dict[str, Any]) -> str:
     rate = result["postings_per_s"]
     return (
         f"| {result['orders']:,} | {result['postings']:,} | {result['form']} "
-        f"| {result['json_loads_s']:.2f} | {result['load_s']:.2f} | {result['index_s']:.2f} "
+        f"| {result['json_loads_s']:.2f} | {result['orders_load_s']:.2f} "
+        f"| {result['load_index_s']:.2f} | {result['index_s']:.2f} "
         f"| {result['match_s']:.2f} | {rate:,.0f} | {result['ratio']:.2f} "
+        f"| {result['ratio_with_load']:.2f} "
         f"| {result['index_cpu_s']:.2f} | {result['match_cpu_s']:.2f} | {result['ratio_cpu']:.2f} "
-        f"| {result['rss_after_load_gb']:.2f} | {result['peak_rss_gb']:.2f} "
+        f"| {result['rss_after_index_gb']:.2f} | {result['peak_rss_gb']:.2f} "
         f"| {result['load_average']:.1f} | {result.get('crashes', 0)}"
         f"{' batch crashed: ' + result['error'] if 'error' in result else ''} |"
     )
 
 
 HEADER = (
-    "| open orders | postings | form | json.loads s | load s | index s | match s | postings/s "
-    "| ratio | index CPU s | match CPU s | ratio (CPU) | RSS after load GB | peak RSS GB "
-    "| load avg | crashes |\n"
-    "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    "| open orders | postings | form | json.loads s | orders load s | load+index streamed s "
+    "| index s | match s | postings/s | ratio | ratio incl. load | index CPU s | match CPU s "
+    "| ratio (CPU) | RSS after index GB | peak RSS GB | load avg | crashes |\n"
+    "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -184,7 +197,8 @@ def verdict(result: dict[str, Any]) -> list[str]:
         (
             "index build",
             result["index_s"] <= TARGETS["index_s"],
-            f"{result['index_s']:.2f} s <= 15 s",
+            f"{result['index_s']:.2f} s <= 15 s (load+index streamed: "
+            f"{result['load_index_s']:.2f} s)",
         ),
         (
             "matching",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from paymatch import InputError, Order
-from paymatch.interchange import read_orders, read_postings, write_json_lines
+from paymatch.interchange import iter_orders, read_orders, read_postings, write_json_lines
 
 
 def test_json_lines_round_trip(tmp_path: Path) -> None:
@@ -84,3 +84,42 @@ def test_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
         write_json_lines(crashing(), target)
     assert not target.exists()
     assert not list(tmp_path.iterdir())
+
+
+def test_iter_orders_yields_before_a_late_error(tmp_path: Path) -> None:
+    source = tmp_path / "orders.jsonl"
+    source.write_text(
+        '{"id": "1", "amount": "1", "currency": "EUR"}\n'
+        '{"id": "2", "amount": "2", "currency": "EUR"}\n'
+        '{"id": "3", "amount": "3", "currency": "XXY"}\n',
+        encoding="utf-8",
+    )
+    orders = iter_orders(source)
+    assert [next(orders).id, next(orders).id] == ["1", "2"]
+    with pytest.raises(InputError) as info:
+        next(orders)
+    assert (info.value.line, info.value.field) == (3, "currency")
+    assert "orders.jsonl, line 3, field 'currency'" in str(info.value)
+
+
+def test_iter_orders_reads_what_read_orders_reads(tmp_path: Path) -> None:
+    for name, text in (
+        (
+            "orders.jsonl",
+            '{"id": "1", "amount": "1", "currency": "EUR"}\n\n{"id": "2", '
+            '"amount": "2.50", "currency": "usd", "known_ibans": "DE89 3704 0044 0532 0130 00"}\n',
+        ),
+        ("orders.csv", "id;amount;currency\n1;1;EUR\n2;2.50;usd\n"),
+    ):
+        source = tmp_path / name
+        source.write_text(text, encoding="utf-8")
+        assert list(iter_orders(source)) == read_orders(source)
+
+
+def test_iter_orders_errors_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope\.jsonl"):
+        next(iter_orders(tmp_path / "nope.jsonl"))
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b'{"id": "1", "amount": "1", "currency": "EUR", "company": "M\xfcller"}\n')
+    with pytest.raises(InputError, match="not UTF-8"):
+        list(iter_orders(latin))

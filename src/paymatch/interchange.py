@@ -78,23 +78,41 @@ def _parse_csv(stream: IO[str], model: type[M], where: str) -> Iterator[M]:
             raise validation_error(error, where=where, line=number) from None
 
 
-def read_models(path: str | Path, model: type[M]) -> list[M]:
-    """Read every record of ``path`` (``.csv`` is CSV, anything else JSON Lines) as ``model``."""
+def iter_models(path: str | Path, model: type[M]) -> Iterator[M]:
+    """The records of ``path`` (``.csv`` is CSV, anything else JSON Lines) as ``model``, one at
+    a time, for inputs too large to hold as models all at once.
+
+    The errors are those of :func:`read_models`, raised when the iteration reaches the bad line:
+    what was already taken from the iterator is not "all or nothing" any more, so a caller that
+    must not act on part of a file consumes it all before it writes anything.
+    """
     path = Path(path)
     where = str(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             if path.suffix.lower() == ".csv":
-                return list(_parse_csv(stream, model, where))
-            return list(_parse_json_lines(stream, model, where))
+                yield from _parse_csv(stream, model, where)
+            else:
+                yield from _parse_json_lines(stream, model, where)
     except UnicodeDecodeError as error:
         raise InputError(f"not UTF-8 text ({error.reason})", where=where) from None
     except OSError as error:
         raise InputError(error.strerror or str(error), where=where) from None
 
 
+def read_models(path: str | Path, model: type[M]) -> list[M]:
+    """Read every record of ``path`` (``.csv`` is CSV, anything else JSON Lines) as ``model``."""
+    return list(iter_models(path, model))
+
+
 def read_orders(path: str | Path) -> list[Order]:
     return read_models(path, Order)
+
+
+def iter_orders(path: str | Path) -> Iterator[Order]:
+    """The orders of ``path`` one at a time: ``Matcher().index(iter_orders(path))`` indexes a
+    large file without holding every ``Order`` at once (each is dropped once indexed)."""
+    return iter_models(path, Order)
 
 
 def read_postings(path: str | Path) -> list[Posting]:

@@ -464,3 +464,26 @@ def test_index_build_leaves_a_hosts_frozen_objects_frozen() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_a_batch_holds_back_full_collections_and_restores_the_thresholds() -> None:
+    import gc  # noqa: PLC0415
+
+    seen: list[tuple[int, int, int]] = []
+
+    def watched(*postings: Posting):  # type: ignore[no-untyped-def]
+        for item in postings:
+            seen.append(gc.get_threshold())
+            yield item
+
+    before = gc.get_threshold()
+    index = Matcher().index(SHOP)
+    [decision] = index.match_batch(watched(posting(amount="49.90", remittance="Bestellung 10023")))
+    assert decision.decision is DecisionKind.ASSIGNED
+    # young collections as before; the oldest generation is never due during the batch
+    assert seen
+    assert all(t[:2] == before[:2] and t[2] >= 10**9 for t in seen)
+    assert gc.get_threshold() == before
+    with pytest.raises(InputError, match="occurs twice"):
+        index.match_batch(watched(posting("p1", amount="1"), posting("p1", amount="2")))
+    assert gc.get_threshold() == before

@@ -11,7 +11,7 @@ import click
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import InputError
 from paymatch.core.matcher import Matcher
-from paymatch.interchange import read_orders, read_postings, write_json_lines
+from paymatch.interchange import iter_orders, read_postings, write_json_lines
 
 
 def _history(path: Path | None) -> dict[str, list[str]] | None:
@@ -78,9 +78,17 @@ def match_command(
     the field.
     """
     config = MatchConfig.from_toml(config_path) if config_path else MatchConfig()
-    orders = read_orders(orders_path)
+    # The small inputs first, so that a mistake in them is reported before a large order file
+    # is indexed. The orders are streamed into the index: each Order is dropped once its entry
+    # is made, so a million of them never live at once. Any bad line still stops everything
+    # before a single decision is written.
+    history = _history(history_path)
     postings = read_postings(postings_path)
-    decisions = Matcher.with_plugins(config).match(postings, orders, history=_history(history_path))
+    index = Matcher.with_plugins(config).index(iter_orders(orders_path), history=history)
+    decisions = index.match_batch(postings)
+    # Freed now (by reference counting), before the output is written: a collector pass on the
+    # way would otherwise walk all of it, and the writing needs none of it.
+    del index
     write_json_lines(decisions, out_path)
     counts = Counter(decision.decision.value for decision in decisions)
     summary = ", ".join(

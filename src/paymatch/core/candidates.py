@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 
 from paymatch.core.config import MatchConfig
 from paymatch.core.models import EvidenceKind, Posting
-from paymatch.core.order_index import Details, OrderEntry, OrderIndex
+from paymatch.core.order_index import KEY_KINDS, Details, OrderEntry, OrderIndex
 from paymatch.rules import creditor_reference, parties, payment_reference
 from paymatch.rules.extensions import ReferencePattern
 from paymatch.rules.parties import quick_words
@@ -169,7 +169,7 @@ class CandidateFinder:
                 continue  # the longer number it is part of names an order already
             hits = [
                 (entry, kind)
-                for entry, kind in index.by_key.get(written.key, ())
+                for entry, kind in index.keyed(written.key)
                 if written.kind is None or kind is written.kind
             ]
             customers = [entry for entry, kind in hits if kind is ReferenceKind.CUSTOMER_NUMBER]
@@ -261,13 +261,11 @@ class CandidateFinder:
         only those whose amount the posting may pay in full are weighed one by one.
         """
         rules = self.config.references
+        by_key, keyed = self.index.by_key, self.index.keyed
         customer_numbers = {
             written.key
             for written in view.references
-            if any(
-                kind is ReferenceKind.CUSTOMER_NUMBER
-                for _, kind in self.index.by_key.get(written.key, ())
-            )
+            if any(kind is ReferenceKind.CUSTOMER_NUMBER for _, kind in keyed(written.key))
         }
         for written in view.references:
             if len(written.key) < rules.near_miss_min_length or written.key in customer_numbers:
@@ -275,7 +273,8 @@ class CandidateFinder:
             hits = [
                 (entry, kind, variant, how)
                 for variant, how in near_miss_variants(written.key)
-                for entry, kind in self.index.by_key.get(variant, ())
+                if variant in by_key
+                for entry, kind in keyed(variant)
                 if kind is not ReferenceKind.CUSTOMER_NUMBER
             ]
             if len(hits) > rules.near_miss_neighbours:
@@ -395,8 +394,8 @@ class CandidateFinder:
     def typo_of(self, view: PostingView, entry: OrderEntry) -> bool:
         """Whether a written reference is one typo away from one of the order's numbers."""
         minimum = self.config.references.near_miss_min_length
-        for key, kind in entry.keys:
-            if kind is ReferenceKind.CUSTOMER_NUMBER:
+        for key, kind in zip(entry.keys, KEY_KINDS, strict=True):
+            if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
                 if (
@@ -409,8 +408,8 @@ class CandidateFinder:
     def near_miss_of(self, view: PostingView, entry: OrderEntry) -> Ev | None:
         """A near miss between a written reference and one of this candidate's keys."""
         rules = self.config.references
-        for key, kind in entry.keys:
-            if kind is ReferenceKind.CUSTOMER_NUMBER:
+        for key, kind in zip(entry.keys, KEY_KINDS, strict=True):
+            if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
                 if len(written.key) < rules.near_miss_min_length:
