@@ -22,6 +22,7 @@ from paymatch.connectors.memory import MemorySource
 from paymatch.core import reconciler as reconciler_module
 from paymatch.core.clock import FixedClock
 from paymatch.core.errors import PaymatchError
+from paymatch.core.ledger import order_row
 from paymatch.core.lifecycle_adapter import StoreLifecycle
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Decision, Order, PaymentCode, Posting
@@ -227,5 +228,32 @@ def test_matching_thaws_the_heap_it_froze_also_on_error(
         with pytest.raises(RuntimeError):
             reconciler.import_postings(postings[20:])
         assert gc.get_freeze_count() == 0
+    finally:
+        reconciler.close()
+
+
+def test_order_rows_loaded_for_matching_equal_the_rows_read_one_by_one(store_url: str) -> None:
+    orders, postings = _shop(2)
+    reconciler = Reconciler(
+        Store.open(store_url),
+        config=config_from_dict({"sources": {"shop": {"connector": "memory"}}}),
+        sources={"shop": MemorySource()},
+        matcher=Matcher(),
+        lifecycle=StoreLifecycle(),
+        clock=FixedClock(NOW),
+        worker_id="test",
+    )
+    try:
+        reconciler.connect_source("shop")
+        reconciler.sync_engine.receive(
+            "shop", reconciler.mapping("shop"), orders, now=NOW, mode="push"
+        )
+        reconciler.import_postings(postings)  # some orders paid: lifecycle snapshots with payments
+        with reconciler.store.ledger() as ledger:
+            pks = list(ledger.conn.execute(select(schema.orders.c.id)).scalars())
+            batch = reconciler.writer.batch(ledger, NOW)
+            batch.load_orders(pks)
+            for pk in pks:
+                assert batch.orders[pk] == dict(order_row(ledger.conn, pk))
     finally:
         reconciler.close()

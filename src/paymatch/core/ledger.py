@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import attrs
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import Text, bindparam, cast, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from paymatch.core.models import Order
@@ -29,7 +29,14 @@ from paymatch.core.ports import Effect, LifecyclePort, OrderFacts, Step
 from paymatch.core.settings import Schedules
 from paymatch.core.store import Ledger, bulk
 from paymatch.core.store import outbox as outbox_queue
-from paymatch.core.store.codec import content_hash, minor, money, order_document, utc
+from paymatch.core.store.codec import (
+    content_hash,
+    load_order_document,
+    minor,
+    money,
+    order_document,
+    utc,
+)
 from paymatch.core.store.schema import (
     assignments,
     notifications,
@@ -92,6 +99,14 @@ def with_payment_reference(data: Mapping[str, Any], pk: int) -> Mapping[str, Any
 def order_payment_reference(data: Mapping[str, Any], pk: int) -> str:
     """The payment reference of the order: the source's, else paymatch's own (see above)."""
     return str(data.get("payment_reference") or payment_reference.generate(pk))
+
+
+# Every column of an order row; its two documents as text, read by load_order_document (faster:
+# matching loads the row of every order it assigns to).
+_ORDER_ROW = [
+    cast(column, Text).label(column.name) if column.name in ("data", "lifecycle") else column
+    for column in orders.c
+]
 
 
 class LedgerWriter:
@@ -180,8 +195,13 @@ class LedgerBatch:
         missing = sorted({pk for pk in pks if pk not in self.orders})
         for start in range(0, len(missing), _CHUNK):
             part = missing[start : start + _CHUNK]
-            for row in self.conn.execute(select(orders).where(orders.c.id.in_(part))).mappings():
-                self.orders[row["id"]] = dict(row)
+            query = select(*_ORDER_ROW).where(orders.c.id.in_(part))
+            for row in self.conn.execute(query).mappings():
+                loaded = dict(row)
+                for document in ("data", "lifecycle"):
+                    if loaded[document] is not None:
+                        loaded[document] = load_order_document(loaded[document])
+                self.orders[row["id"]] = loaded
 
     def load_labels(self, pks: Iterable[int]) -> None:
         """Load what names an order to a person (source, order id, number): cheap, for

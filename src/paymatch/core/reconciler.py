@@ -61,6 +61,7 @@ from paymatch.core.records import (
     SyncReport,
     TickReport,
     candidate_view,
+    evidence_json,
 )
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
 from paymatch.core.store import Ledger, Store, bulk
@@ -88,9 +89,9 @@ from paymatch.core.store.schema import (
 from paymatch.core.sync import SourceSync
 from paymatch.rules import payment_reference
 
-MATCH_CHUNK = 2000
-
 _log = logging.getLogger(__name__)
+
+MATCH_CHUNK = 2000
 """Postings matched per transaction: big enough to be fast, small enough to keep locks short."""
 MATCH_STEP = 100
 """Postings matched, then applied, at a time within a chunk. A decision is dozens of small
@@ -720,7 +721,7 @@ class Reconciler:
         if decision.decision is DecisionKind.ASSIGNED and decision.assignments:
             shares = {share.order_id for share in decision.assignments}
             evidence = {
-                c.order_id: [e.model_dump(mode="json") for e in c.evidence]
+                c.order_id: evidence_json(c.evidence)
                 for c in decision.candidates
                 if c.order_id in shares  # the others are not kept with an assignment
             }

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from paymatch.connectors.interfaces import OrderProblem
-from paymatch.core.models import Candidate, Decision, Order, Posting
+from paymatch.core.models import Candidate, Decision, Evidence, Order, Posting
 
 
 class _Record(BaseModel):
@@ -157,8 +158,17 @@ def candidate_view(
         number=number,
         score=candidate.score,
         amount=candidate.amount,
-        evidence=[e.model_dump(mode="json") for e in candidate.evidence],
+        evidence=evidence_json(candidate.evidence),
     )
+
+
+_EVIDENCE: TypeAdapter[list[Evidence]] = TypeAdapter(list[Evidence])
+
+
+def evidence_json(evidence: Iterable[Evidence]) -> list[dict[str, Any]]:
+    """A candidate's evidence as JSON-safe dicts (one call for all: kept with every decision)."""
+    found: list[dict[str, Any]] = _EVIDENCE.dump_python(list(evidence), mode="json")
+    return found
 
 
 __all__ = [

@@ -61,11 +61,13 @@ def content_hash(document: dict[str, Any]) -> str:
 
 
 def load_order_document(text: str | bytes) -> dict[str, Any]:
-    """An ``orders.data`` document from its JSON text, as the JSON column would read it.
+    """An ``orders.data`` or ``orders.lifecycle`` document from its JSON text, as the JSON
+    column would read it.
 
     orjson, three to four times faster than the json module: an index build reads a million.
-    Safe here, not for JSON in general: orjson reads integers beyond 64 bits as floats, but an
-    order document holds no JSON numbers at all (amounts and percentages are decimal strings).
+    Safe here, not for JSON in general: orjson reads integers beyond 64 bits as floats, but these
+    documents hold no such numbers (amounts and percentages are decimal strings; the lifecycle
+    snapshot's only integer is the dunning level, 0 to 5).
     """
     document: dict[str, Any] = orjson.loads(text)
     return document
