@@ -40,10 +40,8 @@ def test_match_the_bundled_example(tmp_path: Path) -> None:
     assert "12 postings" in err
 
 
-def test_malformed_input_writes_nothing(tmp_path: Path) -> None:
-    orders = tmp_path / "orders.jsonl"
-    orders.write_text('{"id": "1", "amount": 12.5, "currency": "EUR"}\n')
-    out = tmp_path / "decisions.jsonl"
+def _match_writing(orders: Path, out: Path) -> tuple[int, str]:
+    """``paymatch match`` of ``orders`` against the bundled postings into ``out``."""
     code, _, err = run(
         "match",
         "--orders",
@@ -53,9 +51,31 @@ def test_malformed_input_writes_nothing(tmp_path: Path) -> None:
         "--out",
         str(out),
     )
+    return code, err
+
+
+def test_malformed_input_writes_nothing(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text('{"id": "1", "amount": 12.5, "currency": "EUR"}\n')
+    out = tmp_path / "decisions.jsonl"
+    code, err = _match_writing(orders, out)
     assert code == 1
     assert "orders.jsonl, line 1, field 'amount'" in err
     assert not out.exists()
+
+
+def test_a_late_bad_order_line_writes_nothing(tmp_path: Path) -> None:
+    # the orders are streamed into the index: the bad line is met after all the others
+    lines = (EXAMPLES / "orders.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[-1]) | {"amount": "12.345"}
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text("\n".join([*lines, json.dumps(bad)]) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.jsonl"
+    code, err = _match_writing(orders, out)
+    assert code == 1
+    assert f"orders.jsonl, line {len(lines) + 1}, field 'amount'" in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [orders]
 
 
 def test_config_and_history_files(tmp_path: Path) -> None:

@@ -7,14 +7,10 @@ take them one at a time from ``iter_orders``.
 
 from __future__ import annotations
 
-import json
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from paymatch.cli import main
 from paymatch.core.matcher import Matcher
 from paymatch.core.models import Order
 from paymatch.interchange import iter_orders, read_orders, read_postings
@@ -43,27 +39,3 @@ def test_streamed_and_listed_orders_decide_alike() -> None:
     streamed = Matcher().match(postings, iter_orders(EXAMPLES / "orders.jsonl"))
     assert streamed == listed
     assert {decision.decision for decision in listed} >= {"assigned", "suggested"}
-
-
-def test_cli_writes_nothing_when_a_late_order_line_is_bad(tmp_path: Path) -> None:
-    lines = (EXAMPLES / "orders.jsonl").read_text(encoding="utf-8").splitlines()
-    bad = json.loads(lines[-1]) | {"amount": "12.345"}
-    orders = tmp_path / "orders.jsonl"
-    orders.write_text("\n".join([*lines, json.dumps(bad)]) + "\n", encoding="utf-8")
-    out = tmp_path / "decisions.jsonl"
-    result = CliRunner().invoke(
-        main,
-        [
-            "match",
-            "--orders",
-            str(orders),
-            "--postings",
-            str(EXAMPLES / "postings.jsonl"),
-            "--out",
-            str(out),
-        ],
-    )
-    assert result.exit_code == 1
-    assert f"orders.jsonl, line {len(lines) + 1}, field 'amount'" in result.stderr
-    assert not out.exists()
-    assert list(tmp_path.iterdir()) == [orders]

@@ -189,11 +189,9 @@ def test_a_refused_assignment_rebuilds_the_index_after_its_chunk_only(
         reconciler.close()
 
 
-def test_matching_thaws_the_heap_it_froze_also_on_error(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    orders, postings = _shop(1)
-    reconciler = Reconciler(
+def _shop_reconciler(store_url: str) -> Reconciler:
+    """paymatch's own matcher and lifecycle on one in-memory source, clock at NOW."""
+    return Reconciler(
         Store.open(store_url),
         config=config_from_dict({"sources": {"shop": {"connector": "memory"}}}),
         sources={"shop": MemorySource()},
@@ -202,6 +200,13 @@ def test_matching_thaws_the_heap_it_froze_also_on_error(
         clock=FixedClock(NOW),
         worker_id="test",
     )
+
+
+def test_matching_thaws_the_heap_it_froze_also_on_error(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders, postings = _shop(1)
+    reconciler = _shop_reconciler(store_url)
     frozen_while_matching = []
     real_apply = reconciler_module.Reconciler._apply_decision
 
@@ -234,15 +239,7 @@ def test_matching_thaws_the_heap_it_froze_also_on_error(
 
 def test_order_rows_loaded_for_matching_equal_the_rows_read_one_by_one(store_url: str) -> None:
     orders, postings = _shop(2)
-    reconciler = Reconciler(
-        Store.open(store_url),
-        config=config_from_dict({"sources": {"shop": {"connector": "memory"}}}),
-        sources={"shop": MemorySource()},
-        matcher=Matcher(),
-        lifecycle=StoreLifecycle(),
-        clock=FixedClock(NOW),
-        worker_id="test",
-    )
+    reconciler = _shop_reconciler(store_url)
     try:
         reconciler.connect_source("shop")
         reconciler.sync_engine.receive(

@@ -15,14 +15,13 @@ reversals and postings caught by an ignore rule never reach the candidates.
 
 from __future__ import annotations
 
-import gc
 import heapq
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import attrs
 
+from paymatch.core.collector import collector_paused, full_collections_deferred
 from paymatch.core.config import MatchConfig
 from paymatch.core.errors import InputError
 from paymatch.core.models import (
@@ -89,7 +88,7 @@ class Matcher:
         """Like :meth:`index`, from entries the caller built itself (``OrderEntry.from_json``
         for orders a store validated when it kept them)."""
         index = MatchIndex(self.config, self._ignore, self._patterns, (), history)
-        with _collector_paused():
+        with collector_paused():
             for entry in entries:
                 index.add_entry(entry)
         return index
@@ -103,67 +102,6 @@ class Matcher:
     ) -> list[Decision]:
         """Decide a batch: one decision per posting, in the order of ``postings``."""
         return self.index(orders, history=history).match_batch(postings)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an index is built in bulk.
-
-    Building creates millions of long-lived objects and almost no cyclic garbage; every full
-    collection on the way walks all of them again (half of the build time at 10^6 orders). The
-    collector's state is restored afterwards, also on an error; it is process-wide, so other
-    threads' cyclic garbage waits for the end of the build too (reference counting still frees
-    everything else at once).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        _promote_to_oldest()
-        gc.enable()
-
-
-def _promote_to_oldest() -> None:
-    """Move every object the collector tracks into its oldest generation, without a walk.
-
-    The objects an index build creates live as long as the index, but with the collector paused
-    they all wait in the youngest generation: the first young collections after the build would
-    walk them all two or three times (about a quarter of the matching time at 10^5 orders).
-    ``gc.freeze()`` then ``gc.unfreeze()`` puts them straight into the oldest generation (both
-    are O(1)); skipped when the caller keeps frozen objects of its own, which must stay frozen.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
-_NO_FULL_PASS = 1_000_000_000
-"""A threshold for the oldest generation that a batch never reaches (CPython counts young
-collections towards it, one per tenth young collection of the middle generation)."""
-
-
-@contextmanager
-def _full_collections_deferred() -> Iterator[None]:
-    """Hold back the collector's full passes (its oldest generation) while a batch is decided.
-
-    The first full pass after an index build walks the whole index (7 s of CPU measured at 10^6
-    orders, an eighth of deciding 100,000 postings one by one) and it comes early: CPython
-    decides on a full pass by comparing what reached the oldest generation since the last full
-    pass with the size that generation had *then*, before the index existed. During a batch,
-    young collections still run and free short-lived cyclic garbage; only cyclic garbage that
-    outlives two of them waits for the end of the batch, and a batch makes little of that (its
-    own state lives until its end anyway). The thresholds are restored afterwards, also on an
-    error; the collector is process-wide, so other threads' full passes wait for the batch too.
-    """
-    threshold = gc.get_threshold()
-    gc.set_threshold(threshold[0], threshold[1], max(threshold[2], _NO_FULL_PASS))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 class MatchIndex:
@@ -180,7 +118,7 @@ class MatchIndex:
         self.config = config
         self._ignore = ignore
         self._orders = OrderIndex(config, history)
-        with _collector_paused():
+        with collector_paused():
             for order in orders:
                 self._orders.add(order)
         self._scorer = Scorer(self._orders, patterns)
@@ -246,7 +184,7 @@ class MatchIndex:
         candidates changed meanwhile (another posting paid them) is evaluated again before its
         turn. This makes the result independent of the order of ``postings``.
         """
-        with _full_collections_deferred():
+        with full_collections_deferred():
             return self._match_batch(postings)
 
     def _match_batch(self, postings: Iterable[Posting]) -> list[Decision]:

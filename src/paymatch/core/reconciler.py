@@ -35,6 +35,7 @@ from paymatch.core.errors import ConfigError, InputError, PaymatchError, describ
 from paymatch.core.ledger import (
     LedgerBatch,
     LedgerWriter,
+    order_payment_reference,
     order_row,
     stored_order,
     with_payment_reference,
@@ -87,7 +88,6 @@ from paymatch.core.store.schema import (
     sources,
 )
 from paymatch.core.sync import SourceSync
-from paymatch.rules import payment_reference
 
 _log = logging.getLogger(__name__)
 
@@ -1102,8 +1102,7 @@ def _match_entry(
     # most open orders have no payment yet: their open amount is the amount
     open_ = amount if paid_minor == 0 else money(max(amount_minor - paid_minor, 0), currency)
     entry = OrderEntry.from_json(data, id=str(pk), amount=amount, open=open_)
-    if entry.payment_reference is None:
-        entry.payment_reference = payment_reference.generate(pk)  # as order_payment_reference
+    entry.payment_reference = order_payment_reference(data, pk)
     return entry
 
 
