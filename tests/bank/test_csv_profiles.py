@@ -98,6 +98,21 @@ N26_DE_HEADER = (
     '"Datum","Empfänger","Kontonummer","Transaktionstyp","Verwendungszweck",'
     '"Betrag (EUR)","Betrag (Fremdwährung)","Fremdwährung","Wechselkurs"'
 )
+DB_POSTBANK_HEADER = (
+    "Buchungstag;Wert;Umsatzart;Begünstigter / Auftraggeber;Verwendungszweck;IBAN / Kontonummer;"
+    "BIC;Kundenreferenz;Mandatsreferenz;Gläubiger ID;Fremde Gebühren;Betrag;"
+    "Abweichender Empfänger;Anzahl der Aufträge;Anzahl der Schecks;Soll;Haben;Währung"
+)
+DB_POSTBANK_PREAMBLE = (
+    "Umsätze\nKonto;Filial-/Kontonummer;IBAN;Währung\n"
+    f"Postbank Giro plus;500 1234567 00;{ACCOUNT};EUR\n\n"
+    "1.1.2026 - 31.1.2026\nLetzter Kontostand;;;;5.000,00;EUR\n"
+    "Vorgemerkte und noch nicht gebuchte Umsätze sind nicht Bestandteil dieser Übersicht.\n"
+)
+N26_2024_HEADER = (
+    '"Booking Date","Value Date","Partner Name","Partner Iban",Type,"Payment Reference",'
+    '"Account Name","Amount (EUR)","Original Amount","Original Currency","Exchange Rate"'
+)
 
 SAMPLES = [
     Sample(
@@ -266,6 +281,38 @@ SAMPLES = [
         ),
         account=None,
     ),
+    Sample(
+        "deutsche_bank_postbank",
+        f"{DB_POSTBANK_PREAMBLE}{DB_POSTBANK_HEADER}\n"
+        "2.1.2026;2.1.2026;SEPA Überweisung;Jürgen Müller;Rechnung 4711;DE89370400440532013000;"
+        ";NOTPROVIDED;;;;1.234,56;;;;;1.234,56;EUR\n"
+        "5.1.2026;5.1.2026;SEPA Lastschrift;Stadtwerke Köln;Strom Januar;DE02100500000054540402;"
+        "BELADEBEXXX;E2E-1;M-123;DE98ZZZ09999999999;;-89,9;;;;-89,9;;EUR\n"
+        "6.1.2026;5.1.2026;Zinsen/Kosten/Auslagen;;Kontoführung;;;;;;;-5;;;;-5;;EUR\n"
+        "Kontostand;31.1.2026;;;6.139,66;EUR\n",
+        "utf-8-sig",
+        (
+            from_payer(date(2026, 1, 2)),
+            to_utility(date(2026, 1, 5)),
+            Expected(date(2026, 1, 6), "-5", None, None, "Kontoführung"),
+        ),
+    ),
+    Sample(
+        "n26_2024",
+        f"{N26_2024_HEADER}\n"
+        '2026-01-02,2026-01-02,"Jürgen Müller",DE89370400440532013000,"Credit Transfer",'
+        '"Rechnung 4711","Main Account",1234.56,,,\n'
+        '2026-01-05,2026-01-05,"Café Zürich",,Presentment,,"Main Account",-9.80,9.50,CHF,1.0316\n'
+        '2026-01-06,,"Stadtwerke Köln",DE02100500000054540402,"Direct Debit","Strom Januar",'
+        '"Main Account",-89.90,,,\n',
+        "utf-8",
+        (
+            from_payer(date(2026, 1, 2)),
+            Expected(date(2026, 1, 5), "-9.80", "Café Zürich", None, ""),
+            to_utility(date(2026, 1, 6)),
+        ),
+        account=None,
+    ),
 ]
 
 BY_PROFILE = {s.profile: s for s in SAMPLES}
@@ -302,8 +349,21 @@ def test_sepa_references_and_status_come_from_their_columns() -> None:
     dkb = read_statement(dkb_sample.text.encode(dkb_sample.encoding)).postings
     assert [p.status for p in dkb] == ["BOOK"] * 3
     assert (dkb[1].end_to_end_id, dkb[1].booking_text) == ("E2E-1", "Ausgang")
-    n26 = read_statement(BY_PROFILE["n26"].text.encode()).postings[1]
-    assert (n26.instructed_amount, n26.instructed_currency) == (Decimal("9.50"), "CHF")
+    for name in ("n26", "n26_2024"):
+        n26 = read_statement(BY_PROFILE[name].text.encode()).postings[1]
+        assert (n26.instructed_amount, n26.instructed_currency) == (Decimal("9.50"), "CHF")
+    db_sample = BY_PROFILE["deutsche_bank_postbank"]
+    db = read_statement(db_sample.text.encode(db_sample.encoding)).postings
+    assert (db[1].creditor_id, db[1].mandate_reference, db[1].end_to_end_id) == (
+        "DE98ZZZ09999999999",
+        "M-123",
+        "E2E-1",
+    )
+    assert (db[1].counterparty_bic, db[1].booking_text) == ("BELADEBEXXX", "SEPA Lastschrift")
+    # d.m.yyyy without leading zeros; the value date may differ from the booking date
+    assert [p.value_date for p in db] == [date(2026, 1, 2), date(2026, 1, 5), date(2026, 1, 5)]
+    n26_2024 = read_statement(BY_PROFILE["n26_2024"].text.encode()).postings
+    assert [p.value_date for p in n26_2024] == [date(2026, 1, 2), date(2026, 1, 5), None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,6 +488,8 @@ AMOUNT_CASES = {
     "comdirect": '"1.234,56"',
     "n26": '"1234.56"',
     "n26_de": '"1234.56"',
+    "deutsche_bank_postbank": ";1.234,56;",  # the first is Betrag, the second Haben (not read)
+    "n26_2024": ",1234.56,",
 }
 
 
@@ -444,7 +506,7 @@ def test_amounts_written_the_banks_way_read_back(name: str, value: Decimal) -> N
     cell = AMOUNT_CASES[name]
     written = _written(value, profile.decimal, profile.thousands)
     quote = '"' if cell.startswith('"') else ""
-    edge = ";" if cell.startswith(";") else ""
+    edge = cell[0] if cell[0] in ";," else ""
     text = sample.text.replace(cell, f"{edge}{quote}{written}{quote}{edge}", 1)
     statement = read_statement(text.encode(sample.encoding))
     assert statement.postings[0].amount == value
