@@ -109,6 +109,11 @@ DB_POSTBANK_PREAMBLE = (
     "1.1.2026 - 31.1.2026\nLetzter Kontostand;;;;5.000,00;EUR\n"
     "Vorgemerkte und noch nicht gebuchte Umsätze sind nicht Bestandteil dieser Übersicht.\n"
 )
+DB_LEGACY_HEADER = (  # 2024: 19 columns; "Mandatsreferenz " as the bank writes it
+    "Buchungstag;Wert;Umsatzart;Begünstigter / Auftraggeber;Verwendungszweck;IBAN;BIC;"
+    "Kundenreferenz;Mandatsreferenz ;Gläubiger ID;Fremde Gebühren;Betrag;Abweichender Empfänger;"
+    "Abweichender Auftraggeber;Anzahl der Aufträge;Anzahl der Schecks;Soll;Haben;Währung"
+)
 N26_2024_HEADER = (
     '"Booking Date","Value Date","Partner Name","Partner Iban",Type,"Payment Reference",'
     '"Account Name","Amount (EUR)","Original Amount","Original Currency","Exchange Rate"'
@@ -296,6 +301,26 @@ SAMPLES = [
             to_utility(date(2026, 1, 5)),
             Expected(date(2026, 1, 6), "-5", None, None, "Kontoführung"),
         ),
+    ),
+    Sample(
+        "deutsche_bank_legacy",
+        "Umsätze Girokonto;;;Kundennummer: 100 1234567\n01.01.2023 - 31.01.2023\n"
+        "Letzter Kontostand;;;;5.000,00;EUR\n"
+        "Vorgemerkte und noch nicht gebuchte Umsätze sind nicht Bestandteil dieser Übersicht.\n"
+        f"{DB_LEGACY_HEADER}\n"
+        '02.01.2023;02.01.2023;"SEPA-Überweisung";Jürgen Müller;Rechnung 4711;'
+        "DE89370400440532013000;COBADEFFXXX;;;;;;;;;;;1.234,56;EUR\n"
+        '05.01.2023;05.01.2023;"SEPA-Lastschrift";Stadtwerke Köln;Strom Januar;'
+        "DE02100500000054540402;BELADEBEXXX;E2E-1;M-123;DE98ZZZ09999999999;;;;;;;-89,90;;EUR\n"
+        "06.01.2023;06.01.2023;;;Kontoführung;;;;;;;;;;;;-5,00;;EUR\n"
+        "Kontostand;31.01.2023;;;6.139,66;EUR\n",
+        "iso-8859-1",
+        (
+            from_payer(date(2023, 1, 2)),
+            to_utility(date(2023, 1, 5)),
+            Expected(date(2023, 1, 6), "-5.00", None, None, "Kontoführung"),
+        ),
+        account=None,
     ),
     Sample(
         "n26_2024",
@@ -512,15 +537,24 @@ def test_amounts_written_the_banks_way_read_back(name: str, value: Decimal) -> N
     assert statement.postings[0].amount == value
 
 
+DEBIT_CREDIT_CASES = {
+    # profile: the credit row's cells from the (empty) debit column to the currency
+    "deutsche_bank_en": ";;1,234.56;EUR",
+    "deutsche_bank_legacy": ";;1.234,56;EUR",
+}
+
+
 @settings(max_examples=40, deadline=None)
 @given(
+    name=st.sampled_from(sorted(DEBIT_CREDIT_CASES)),
     value=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999999.99"), places=2),
     debit=st.booleans(),
 )
-def test_deutsche_bank_debit_and_credit_columns_give_the_sign(value: Decimal, debit: bool) -> None:
-    sample = BY_PROFILE["deutsche_bank_en"]
-    written = _written(value, ".", ",")
+def test_debit_and_credit_columns_give_the_sign(name: str, value: Decimal, debit: bool) -> None:
+    sample = BY_PROFILE[name]
+    profile = bank_csv.builtin_profiles()[name]
+    written = _written(value, profile.decimal, profile.thousands)
     cells = f"-{written};" if debit else f";{written}"
-    text = sample.text.replace(";;1,234.56;EUR", f";{cells};EUR", 1)
-    statement = read_statement(text.encode())
+    text = sample.text.replace(DEBIT_CREDIT_CASES[name], f";{cells};EUR", 1)
+    statement = read_statement(text.encode(sample.encoding))
     assert statement.postings[0].amount == (-value if debit else value)
