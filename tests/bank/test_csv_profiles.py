@@ -379,6 +379,8 @@ def test_sepa_references_and_status_come_from_their_columns() -> None:
         assert (n26.instructed_amount, n26.instructed_currency) == (Decimal("9.50"), "CHF")
     db_sample = BY_PROFILE["deutsche_bank_postbank"]
     db = read_statement(db_sample.text.encode(db_sample.encoding)).postings
+    # the SEPA placeholder for "no end-to-end id" is none, as in CAMT and MT940
+    assert db[0].end_to_end_id is None
     assert (db[1].creditor_id, db[1].mandate_reference, db[1].end_to_end_id) == (
         "DE98ZZZ09999999999",
         "M-123",

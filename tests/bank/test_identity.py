@@ -4,7 +4,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paymatch.connectors.bank.identity import PostingIdentities, identity_key
+from paymatch.connectors.bank.identity import PostingIdentities, identity_key, real_reference
 
 BASE = {
     "account": "DE89370400440532013000",
@@ -49,3 +49,27 @@ def test_identity_ignores_spacing_of_text(words: list[str]) -> None:
 @given(st.from_regex(r"[a-z0-9 ]{0,30}", fullmatch=True))
 def test_identity_ignores_case_of_ascii_text(text: str) -> None:
     assert identity_key(**BASE, remittance=text) == identity_key(**BASE, remittance=text.upper())
+
+
+@given(
+    st.one_of(
+        st.sampled_from(["NOTPROVIDED", "notprovided", " NONREF ", "NONE", "N/A", "", "E2E-1"]),
+        st.text(max_size=12),
+    ),
+    st.sampled_from([None, "ABC123", "NONREF"]),
+)
+def test_dropping_a_placeholder_reference_keeps_the_id(
+    text: str, bank_reference: str | None
+) -> None:
+    # readers drop "no reference" placeholders from the posting; ids of postings already
+    # stored must not change because of it
+    kept = real_reference(text)
+    assert kept in (None, text)
+    assert identity_key(**BASE, bank_reference=bank_reference, end_to_end_id=text) == identity_key(
+        **BASE, bank_reference=bank_reference, end_to_end_id=kept
+    )
+
+
+def test_placeholders_are_dropped_and_references_kept() -> None:
+    assert [real_reference(v) for v in ("NOTPROVIDED", "nonref", "", None)] == [None] * 4
+    assert real_reference("E2E-1") == "E2E-1"

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from paymatch.connectors.bank import _source
 from paymatch.connectors.bank._records import PostingBuilder, collect
+from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import split_sepa
 from paymatch.core.errors import StatementError
 from paymatch.core.models import Balance, Posting, Statement
@@ -600,7 +601,7 @@ class _Reader:
             if bic and re.fullmatch(r"[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?", bic)
             else None,
             "remittance": tags.get("SVWZ", remittance) if tags else remittance,
-            "end_to_end_id": layout.text(row, "end_to_end_id") or tags.get("EREF"),
+            "end_to_end_id": real_reference(layout.text(row, "end_to_end_id") or tags.get("EREF")),
             "creditor_reference": layout.text(row, "creditor_reference"),
             "bank_reference": layout.text(row, "bank_reference"),
             "bank_transaction_code": layout.text(row, "bank_transaction_code"),

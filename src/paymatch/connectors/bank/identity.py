@@ -27,6 +27,12 @@ def _clean(value: str | None) -> str:
     return " ".join(value.split()).upper() if value else ""
 
 
+def real_reference(value: str | None) -> str | None:
+    """``value``, or ``None`` where it is a placeholder for "no reference" (``NOTPROVIDED``,
+    ``NONREF``, ...). Dropping these never changes a posting's id: the key ignores them too."""
+    return None if _clean(value) in _NO_REFERENCE else value
+
+
 def identity_key(
     *,
     account: str | None,

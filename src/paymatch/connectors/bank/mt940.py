@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 
 from paymatch.connectors.bank import _source
 from paymatch.connectors.bank._records import PostingBuilder, blank_posting_values, collect
+from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import SEPA_TAGS, Details, parse_details
 from paymatch.core.errors import MoneyError, StatementError
 from paymatch.core.models import Balance, BalanceKind, Posting, Statement
@@ -828,7 +829,7 @@ def posting_values(
         text = details.posting_text  # ?00, the German Buchungstext
         values["booking_text"] = (text.strip() or None) if text else None
         text = sepa.get("EREF") or codes.get("EREF")
-        values["end_to_end_id"] = (text.strip() or None) if text else None
+        values["end_to_end_id"] = real_reference(text.strip()) if text else None
         text = sepa.get("PURP") or codes.get("PURP")
         values["purpose_code"] = (text.strip() or None) if text else None
         if sepa:
