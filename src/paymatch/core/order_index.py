@@ -82,24 +82,27 @@ class OrderEntry:
 
     @classmethod
     def of(cls, order: Order) -> OrderEntry:
+        # The fields from the model's __dict__, where pydantic keeps them: half the time of an
+        # attribute lookup each, and this runs once per order of an index build.
+        fields = order.__dict__
         return cls(
-            order.id,
-            order.source,
-            order.currency,
-            order.amount,
+            fields["id"],
+            fields["source"],
+            fields["currency"],
+            fields["amount"],
             order.due_amount,
-            order.number,
-            order.invoice_number,
-            order.customer_number,
-            order.customer_name,
-            order.company,
-            order.email,
-            order.created_at,
-            order.due_date,
-            order.known_ibans,
-            order.cash_discount,
-            order.payment_code,
-            order.payment_reference,
+            fields["number"],
+            fields["invoice_number"],
+            fields["customer_number"],
+            fields["customer_name"],
+            fields["company"],
+            fields["email"],
+            fields["created_at"],
+            fields["due_date"],
+            fields["known_ibans"],
+            fields["cash_discount"],
+            fields["payment_code"],
+            fields["payment_reference"],
         )
 
     @classmethod
