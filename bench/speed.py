@@ -14,8 +14,10 @@ index, one ``Order`` at a time, never all of them at once.
 3. orders load alone: ``iter_orders`` validates every order and drops it (what pydantic costs).
 4. load+index streamed from the file: ``Matcher().index(iter_orders(path), history=...)``.
    index = (4) - (3), the index build's own share (by difference, same process).
-5. matching: incremental form ``index.match(posting)`` for every posting in arrival order,
-   batch form ``index.match_batch(postings)`` (what ``Matcher().match`` does); postings per second.
+5. matching: incremental form ``index.match(posting)`` for every posting in arrival order, with
+   the heap frozen while it matches as the Reconciler does (``collector.HeapFreeze``; ``--thawed``
+   leaves the collector as it is), batch form ``index.match_batch(postings)`` (what
+   ``Matcher().match`` does); postings per second.
 6. peak RSS of the worker after the index build and at the end.
 
 ratio = (index + matching) / json.loads (as issue 2 defines it); "ratio incl. load" counts the
@@ -43,6 +45,7 @@ from typing import Any
 from evaluation.runner import arrival_order
 from generate import ensure
 from paymatch import Matcher
+from paymatch.core.collector import HeapFreeze
 from paymatch.interchange import iter_orders, read_postings
 from shopdata import GeneratorConfig
 
@@ -85,7 +88,7 @@ def json_baseline(paths: list[Path], repeats: int = 3) -> tuple[float, float]:
     return min(times)
 
 
-def worker(folder: Path, form: str) -> dict[str, Any]:
+def worker(folder: Path, form: str, *, thawed: bool = False) -> dict[str, Any]:
     """Measure one data set in this (fresh) process."""
     files = [folder / "orders.jsonl", folder / "postings.jsonl", folder / "history.json"]
     for path in files:  # warm the page cache so that no measurement pays for the disk
@@ -109,13 +112,17 @@ def worker(folder: Path, form: str) -> dict[str, Any]:
     result["index_cpu_s"] = max(0.0, build.cpu - orders_load.cpu)
     result["rss_after_index_gb"] = peak_rss_bytes() / 1e9
     crashes = 0
+    heap = HeapFreeze()
     with Clock() as matching:
         if form == "incremental":
+            if not thawed:
+                heap.hold()  # the index (and all else alive) out of the collector's full passes
             for posting in arriving:
                 try:
                     index.match(posting)
                 except Exception:  # counted and reported; accuracy.py names them
                     crashes += 1
+            heap.release()
         else:
             try:
                 index.match_batch(postings)
@@ -130,11 +137,11 @@ def worker(folder: Path, form: str) -> dict[str, Any]:
     result["ratio_cpu"] = total_cpu / result["json_loads_cpu_s"]
     result["postings_per_s"] = len(postings) / result["match_s"] if result["match_s"] else None
     result["peak_rss_gb"] = peak_rss_bytes() / 1e9
-    result["form"] = form
+    result["form"] = form if form == "batch" or not thawed else "incremental, thawed"
     return result
 
 
-def run_worker(folder: Path, form: str) -> dict[str, Any]:
+def run_worker(folder: Path, form: str, *, thawed: bool = False) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
     command = [
         sys.executable,
@@ -143,6 +150,7 @@ def run_worker(folder: Path, form: str) -> dict[str, Any]:
         str(folder),
         "--form",
         form,
+        *(["--thawed"] if thawed else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -225,12 +233,17 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--form", choices=["incremental", "batch", "both"], default="incremental")
+    parser.add_argument(
+        "--thawed",
+        action="store_true",
+        help="incremental form without freezing the heap while matching",
+    )
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.form)))
+        print(json.dumps(worker(args.worker, args.form, thawed=args.thawed)))
         return 0
 
     forms = ["incremental", "batch"] if args.form == "both" else [args.form]
@@ -241,7 +254,7 @@ def main() -> int:
         postings = args.postings or max(1_000, size // 10)
         folder = ensure(GeneratorConfig(seed=args.seed, orders=size, postings=postings))
         for form in forms:
-            result = run_worker(folder, form)
+            result = run_worker(folder, form, thawed=args.thawed)
             results.append(result)
             print(row(result), flush=True)
     print()
