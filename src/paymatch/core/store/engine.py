@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 from paymatch.core.errors import ConfigError
+from paymatch.core.store.codec import json_text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
@@ -39,7 +40,7 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, json_serializer=json_text)
     raise ConfigError(
         f"unsupported database {backend!r}; use sqlite:///file.db or postgresql+psycopg://…",
         field="store.url",
@@ -54,7 +55,7 @@ def _sqlite_engine(url: str, *, in_memory: bool, echo: bool) -> Engine:
             "connect_args": {"check_same_thread": False},
             "poolclass": StaticPool,
         }
-    engine = create_engine(url, echo=echo, **options)
+    engine = create_engine(url, echo=echo, json_serializer=json_text, **options)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
