@@ -84,3 +84,20 @@ def test_stored_document_reads_back_the_same_through_orjson(order: Order) -> Non
     text = json.dumps(order_document(order))
     assert _numbers(json.loads(text)) == []
     assert load_order_document(text) == json.loads(text)
+
+
+@given(orders(), st.none() | st.integers(min_value=0, max_value=10**6))
+def test_entry_of_an_order_holds_the_orders_own_values(
+    order: Order, open_units: int | None
+) -> None:
+    # OrderEntry.of reads the model's __dict__ directly: it must read what the attributes say
+    if open_units is not None:
+        order = order.model_copy(
+            update={"open_amount": from_minor_units(open_units, order.currency)}
+        )
+    entry = OrderEntry.of(order)
+    assert entry.open is order.due_amount
+    for field in attrs.fields(OrderEntry):
+        if field.name in ("open", "keys", "version", "alive", "details"):
+            continue
+        assert getattr(entry, field.name) is getattr(order, field.name), field.name

@@ -82,24 +82,27 @@ class OrderEntry:
 
     @classmethod
     def of(cls, order: Order) -> OrderEntry:
+        # The fields from the model's __dict__, where pydantic keeps them: half the time of an
+        # attribute lookup each, and this runs once per order of an index build.
+        fields = order.__dict__
         return cls(
-            order.id,
-            order.source,
-            order.currency,
-            order.amount,
+            fields["id"],
+            fields["source"],
+            fields["currency"],
+            fields["amount"],
             order.due_amount,
-            order.number,
-            order.invoice_number,
-            order.customer_number,
-            order.customer_name,
-            order.company,
-            order.email,
-            order.created_at,
-            order.due_date,
-            order.known_ibans,
-            order.cash_discount,
-            order.payment_code,
-            order.payment_reference,
+            fields["number"],
+            fields["invoice_number"],
+            fields["customer_number"],
+            fields["customer_name"],
+            fields["company"],
+            fields["email"],
+            fields["created_at"],
+            fields["due_date"],
+            fields["known_ibans"],
+            fields["cash_discount"],
+            fields["payment_code"],
+            fields["payment_reference"],
         )
 
     @classmethod
@@ -211,22 +214,29 @@ class OrderIndex:
         return self.add_entry(OrderEntry.of(order))
 
     def add_entry(self, entry: OrderEntry) -> OrderEntry:
-        """Index one order's entry. Kept lean: this runs a million times for a large shop."""
-        if entry.id in self.entries:
+        """Index one order's entry. Kept lean: this runs a million times for a large shop, so
+        the common cases of the helpers it stands for (:func:`reference_key`,
+        :func:`_customer_keys`, :meth:`_enter_amount`) are written out here; a test keeps the
+        index it builds equal to the one those helpers describe."""
+        entries = self.entries
+        if entry.id in entries:
             raise InputError(f"order id {entry.id!r} is indexed twice", field="id")
-        self.entries[entry.id] = entry
+        entries[entry.id] = entry
         # one string object per source and currency, not one per order (~100 bytes an order)
-        entry.source = intern(entry.source)
-        entry.currency = intern(entry.currency)
-        self.sources.add(entry.source)
+        entry.source = source = intern(entry.source)
+        entry.currency = currency = intern(entry.currency)
+        self.sources.add(source)
         by_key = self.by_key
-        keys: list[str | None] = [None, None, None]
-        for place, (field, _kind) in enumerate(_REFERENCE_FIELDS):
-            value = getattr(entry, field)
+        min_key = self._min_key
+        keys: list[str | None] = []
+        for value in (entry.number, entry.invoice_number, entry.customer_number):
+            key = None
             if value:
-                key = reference_key(value)
-                if key is not None and len(key) >= self._min_key:
-                    if key not in keys:  # once, whatever its kinds
+                key = (value.lstrip("0") or None) if value.isdigit() else reference_key(value)
+                if key is not None:
+                    if len(key) < min_key:
+                        key = None
+                    elif key not in keys:  # once, whatever its kinds
                         bucket = by_key.get(key)
                         if bucket is None:
                             by_key[key] = entry
@@ -234,9 +244,12 @@ class OrderIndex:
                             bucket.append(entry)
                         else:
                             by_key[key] = [bucket, entry]
-                    keys[place] = key
+            keys.append(key)
         number, invoice, customer = keys
-        entry.keys = _NO_KEYS if keys == [None, None, None] else (number, invoice, customer)
+        if number is None and invoice is None and customer is None:
+            entry.keys = _NO_KEYS
+        else:
+            entry.keys = (number, invoice, customer)
         if entry.payment_reference:
             for form in own_reference_forms(entry.payment_reference):
                 self.by_own_reference.setdefault(form, []).append(entry)
@@ -251,13 +264,44 @@ class OrderIndex:
                     elif bucket_[-1] is not entry:
                         bucket_.append(entry)
                 if len(words) > 1:
-                    by_name.setdefault(tuple(sorted(words)), []).append(entry)
+                    whole = tuple(sorted(words))
+                    named = by_name.get(whole)
+                    if named is None:
+                        by_name[whole] = [entry]
+                    else:
+                        named.append(entry)
         for iban in entry.known_ibans:
             self.by_iban.setdefault(iban, []).append(entry)
-        for customer in _customer_keys(entry):
-            self.by_customer.setdefault(customer, []).append(entry)
-        if entry.open > 0:
-            self._enter_amount(entry)
+        # the keys of _customer_keys, in its order
+        by_customer = self.by_customer
+        if entry.customer_number:
+            customer_key = f"{source}#{entry.customer_number.strip().upper()}"
+            known = by_customer.get(customer_key)
+            if known is None:
+                by_customer[customer_key] = [entry]
+            else:
+                known.append(entry)
+        email = entry.email
+        if email:
+            folded = email.strip().lower()
+            # the entry's own string where it is already the key: the index keeps no second copy
+            customer_key = email if folded == email else folded
+            known = by_customer.get(customer_key)
+            if known is None:
+                by_customer[customer_key] = [entry]
+            else:
+                known.append(entry)
+        open_ = entry.open
+        if open_ > 0:
+            self.open_count[currency] += 1
+            buckets = self.by_amount.get(currency)
+            if buckets is None:
+                buckets = self.by_amount[currency] = {}
+            amount_bucket = buckets.get(open_)
+            if amount_bucket is None:
+                buckets[open_] = [entry]
+            else:
+                amount_bucket.append(entry)
         return entry
 
     def _enter_amount(self, entry: OrderEntry) -> None:
