@@ -16,6 +16,7 @@ The machine keeps its own ledger of what was assigned and refunded, and after ev
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -405,6 +406,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert value.as_tuple().exponent == exponent
         assert 0 <= snapshot.dunning_level <= 5
         assert OrderSnapshot.model_validate(snapshot.model_dump(mode="json")) == snapshot
+        # the store keeps the snapshot as its JSON text (JsonDocument): the same document
+        text = snapshot.model_dump_json()
+        assert OrderSnapshot.model_validate_json(text) == snapshot
+        assert json.loads(text) == snapshot.model_dump(mode="json")
 
 
 LifecycleMachine.TestCase.settings = settings(

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from paymatch.core.models import CashDiscount, Order, PaymentCode
-from paymatch.core.store.codec import content_hash, order_document, order_from_document
+from paymatch.core.ports import JsonDocument
+from paymatch.core.store.codec import content_hash, json_text, order_document, order_from_document
 
 text = st.none() | st.text(
     alphabet=st.characters(codec="utf-8", categories=("L", "N")), min_size=1, max_size=12
@@ -48,3 +51,33 @@ def test_documents_round_trip(
     assert back == order
     assert order_document(back) == document
     assert content_hash(order_document(back)) == content_hash(document)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)  # beyond 64 bits: json.dumps writes it
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=6) | st.integers(-5, 5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_json_columns_read_back_what_json_dumps_wrote(value: object) -> None:
+    assert json.loads(json_text(value)) == json.loads(json.dumps(value))
+
+
+def test_json_columns_refuse_what_json_cannot_hold_and_keep_document_text() -> None:
+    with pytest.raises(TypeError):
+        json_text({"when": date(2026, 1, 1)})
+    document = JsonDocument('{"state": "open", "payments": []}')
+    assert json_text(document) == document.text
+    assert document == {"state": "open", "payments": []}
+    assert dict(document) == {"state": "open", "payments": []}
+    with pytest.raises(ValueError, match="not a JSON object"):
+        dict(JsonDocument("[1, 2]"))

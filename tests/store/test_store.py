@@ -32,6 +32,8 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
     with Store.open(f"sqlite:///{tmp_path / 'x.db'}") as store, store.reading() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 50_000
 
 
 def test_unmigrated_store_is_refused_without_migrate(tmp_path) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import Text, bindparam, cast, insert, select, tuple_, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from paymatch.core.models import Order
-from paymatch.core.ports import Effect, LifecyclePort, OrderFacts, Step
+from paymatch.core.ports import Effect, JsonDocument, LifecyclePort, OrderFacts, Step
 from paymatch.core.settings import Schedules
 from paymatch.core.store import Ledger, bulk
 from paymatch.core.store import outbox as outbox_queue
@@ -198,9 +198,9 @@ class LedgerBatch:
             query = select(*_ORDER_ROW).where(orders.c.id.in_(part))
             for row in self.conn.execute(query).mappings():
                 loaded = dict(row)
-                for document in ("data", "lifecycle"):
-                    if loaded[document] is not None:
-                        loaded[document] = load_order_document(loaded[document])
+                loaded["data"] = load_order_document(loaded["data"])
+                # kept as its text: the lifecycle reads it from there (see JsonDocument)
+                loaded["lifecycle"] = JsonDocument(loaded["lifecycle"])
                 self.orders[row["id"]] = loaded
 
     def load_labels(self, pks: Iterable[int]) -> None:
@@ -308,7 +308,7 @@ class LedgerBatch:
                     "payment_code": order.payment_code.value if order.payment_code else None,
                     "state": step.state,
                     "dunning_level": step.dunning_level,
-                    "lifecycle": dict(step.snapshot),
+                    "lifecycle": _kept(step.snapshot),
                     "content_hash": content_hash(document),
                     "data": document,
                     "created_at": utc(order.created_at) if order.created_at else None,
@@ -383,7 +383,7 @@ class LedgerBatch:
         row = self.order(pk)
         before = row["state"]
         row.update(
-            lifecycle=dict(step.snapshot),
+            lifecycle=_kept(step.snapshot),
             state=step.state,
             dunning_level=step.dunning_level,
             seq=self.ledger.seq,
@@ -756,6 +756,12 @@ def notify(
         deadline=deadline,
     )
     return notification_id
+
+
+def _kept(snapshot: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A lifecycle snapshot as the order row keeps it: a JsonDocument as it is (immutable,
+    written as its text), any other mapping copied (the lifecycle may reuse its own)."""
+    return snapshot if isinstance(snapshot, JsonDocument) else dict(snapshot)
 
 
 def _json_safe(details: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from paymatch.core import events, lifecycle, schedule, states  # type: ignore[attr-defined, unused-ignore]
 from paymatch.core import policy as policies  # type: ignore[attr-defined, unused-ignore]
 from paymatch.core.errors import InputError
-from paymatch.core.ports import Effect, OrderFacts, Step
+from paymatch.core.ports import Effect, JsonDocument, OrderFacts, Step
 
 # The order lifecycle is developed beside the store; until it is installed, importing this module
 # fails (the Reconciler then says that no lifecycle is available) and mypy sees Any above.
@@ -49,6 +49,14 @@ def _effect(effect: Any) -> Effect:
         recipient="customer" if effect.to_customer else "merchant",
         data=data,
     )
+
+
+def _snapshot(document: Mapping[str, Any]) -> Any:
+    """The lifecycle snapshot of a stored document, validated (from its text where it has one:
+    pydantic-core parses and validates in one pass)."""
+    if isinstance(document, JsonDocument):
+        return lifecycle.OrderSnapshot.model_validate_json(document.text)
+    return lifecycle.OrderSnapshot.model_validate(document)
 
 
 _PAYMENT_EVENTS: dict[str, Any] = {
@@ -121,7 +129,8 @@ class StoreLifecycle:
     def _step(self, outcome: Any, rules: Any) -> Step:
         snapshot = outcome.snapshot
         return Step(
-            snapshot=snapshot.model_dump(mode="json"),
+            # its JSON text straight from pydantic-core; the store writes it as it is
+            snapshot=JsonDocument(snapshot.model_dump_json()),
             state=snapshot.state.value,
             dunning_level=snapshot.dunning_level,
             effects=tuple(_effect(e) for e in outcome.effects),
@@ -153,7 +162,7 @@ class StoreLifecycle:
         now: datetime,
         **details: Any,
     ) -> Step:
-        before = lifecycle.OrderSnapshot.model_validate(snapshot)
+        before = _snapshot(snapshot)
         rules = self._rules(source)
         return self._step(
             lifecycle.apply(before, _event(before, event, now, details), rules), rules
@@ -163,7 +172,7 @@ class StoreLifecycle:
         self, snapshot: Mapping[str, Any], *, source: str, now: datetime
     ) -> list[tuple[str, Step]]:
         rules = self._rules(source)
-        current = lifecycle.OrderSnapshot.model_validate(snapshot)
+        current = _snapshot(snapshot)
         steps: list[tuple[str, Step]] = []
         for event in schedule.due_events(current, rules, _aware(now)):
             outcome = lifecycle.apply(current, event, rules)

@@ -9,7 +9,8 @@ back, notify someone).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -60,9 +61,46 @@ class Effect:
     data: Mapping[str, Any] = attrs.field(factory=dict)
 
 
+class JsonDocument(Mapping[str, Any]):
+    """A JSON object kept as its text, read as a mapping only when someone looks inside.
+
+    The lifecycle's snapshots travel this way: paymatch's lifecycle dumps and validates them
+    straight from and to the text, the store writes the text as it is and reads it back as a
+    ``JsonDocument``, and nobody builds the dict in between (an import takes one lifecycle step
+    per assignment). Any other lifecycle sees a read-only mapping, as before.
+    """
+
+    __slots__ = ("_mapping", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._mapping: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._mapping is None:
+            loaded = json.loads(self.text)
+            if not isinstance(loaded, dict):
+                raise ValueError(f"not a JSON object: {self.text[:80]!r}")
+            self._mapping = loaded
+        return self._mapping
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __repr__(self) -> str:
+        return f"JsonDocument({self.text!r})"
+
+
 @attrs.frozen
 class Step:
-    """The result of one lifecycle event: the new snapshot (JSON-safe) and its effects."""
+    """The result of one lifecycle event: the new snapshot (JSON-safe, possibly a
+    :class:`JsonDocument`) and its effects."""
 
     snapshot: Mapping[str, Any]
     state: str

@@ -20,13 +20,14 @@ Rows are dicts with the same keys; a column missing from them gets its SQL defau
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.engine import Connection
+
+from paymatch.core.store.codec import json_text
 
 CHUNK = 5000
 """Rows per ``executemany`` on SQLite (bounds the converted copy held at once)."""
@@ -118,7 +119,7 @@ def _executemany(
 
 def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     names = list(rows[0])
-    # JSON goes as its text, serialised as SQLAlchemy's JSON type would (json.dumps).
+    # JSON goes as its text, serialised as the JSON columns are (codec.json_text).
     as_json = [isinstance(table.c[name].type, JSON) for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -127,7 +128,7 @@ def _copy(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Non
             for row in rows:
                 copy.write_row(
                     [
-                        json.dumps(row[name]) if is_json else row[name]
+                        json_text(row[name]) if is_json else row[name]
                         for name, is_json in zip(names, as_json, strict=True)
                     ]
                 )
