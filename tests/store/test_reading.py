@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import closing
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +56,15 @@ def test_streamed_rows_are_the_rows_of_the_query(
             .order_by(notifications.c.id)
         )
         expected = [tuple(row) for row in conn.execute(query)]
-        assert list(reading.stream_rows(conn, query, batch)) == expected
+        with reading.stream_rows(conn, query, batch) as rows:
+            assert list(rows) == expected
         conn.rollback()
+
+
+def _fail_while_streaming(store: Store, query: Any) -> None:
+    with store.transaction() as conn, reading.stream_rows(conn, query, 10) as rows:
+        for _row in rows:
+            raise RuntimeError("indexing failed")
 
 
 def test_a_stream_closed_half_way_leaves_the_transaction_usable(store_url: str) -> None:
@@ -67,14 +73,12 @@ def test_a_stream_closed_half_way_leaves_the_transaction_usable(store_url: str) 
             ids = _fill(conn, ["notice"] * 50)
         with store.transaction() as conn:
             query = select(*_COLUMNS).order_by(notifications.c.id)
-            with closing(reading.stream_rows(conn, query, 10)) as rows:
+            with reading.stream_rows(conn, query, 10) as rows:
                 assert next(rows)[0] == ids[0]
             count = conn.execute(select(notifications.c.id)).all()
             assert len(count) == len(ids)
-        with pytest.raises(RuntimeError), store.transaction() as conn:
-            with closing(reading.stream_rows(conn, query, 10)) as rows:
-                for _row in rows:
-                    raise RuntimeError("indexing failed")
+        with pytest.raises(RuntimeError, match="indexing failed"):
+            _fail_while_streaming(store, query)
         with store.reading() as conn:  # the failed transaction rolled back cleanly
             assert len(conn.execute(select(notifications.c.id)).all()) == len(ids)
 
@@ -90,8 +94,8 @@ class _Upper(TypeDecorator[str]):
 def test_columns_converted_on_reading_are_refused(store_url: str) -> None:
     with Store.open(store_url) as store, store.reading() as conn:
         query = select(notifications.c.id, type_coerce(notifications.c.kind, _Upper).label("k"))
-        with pytest.raises(TypeError, match="column k"):
-            list(reading.stream_rows(conn, query, 10))
+        with pytest.raises(TypeError, match="column k"), reading.stream_rows(conn, query, 10):
+            pass
 
 
 @settings(

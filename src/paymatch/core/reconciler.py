@@ -12,7 +12,6 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -687,9 +686,8 @@ class Reconciler:
         history = self._history(conn, scope)
         pks: set[int] = set()
         # A batch at a time (streamed on PostgreSQL): a million orders are never held as rows
-        # and as index entries at the same time. Closed also when indexing fails, so that the
-        # connection is free to roll back.
-        with closing(reading.stream_rows(conn, query, _INDEX_BATCH)) as rows:
+        # and as index entries at the same time.
+        with reading.stream_rows(conn, query, _INDEX_BATCH) as rows:
             if isinstance(self.matcher, Matcher):
                 # paymatch's own matcher takes entries built straight from the stored documents:
                 # they were validated on the way in, and a pydantic Order per row would cost about

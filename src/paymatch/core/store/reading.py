@@ -14,7 +14,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -23,12 +24,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 
+@contextmanager
 def stream_rows(
     conn: Connection, query: Select[Any], batch: int
-) -> Generator[tuple[Any, ...], None, None]:
+) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of ``query`` as tuples, fetched ``batch`` at a time, inside ``conn``'s
-    transaction. The connection serves nothing else until they are all read or the iterator is
-    closed: close it (``contextlib.closing``) also when the reading stops on an error.
+    transaction: ``with stream_rows(conn, query, 500) as rows: ...``.
+
+    Within the block the connection serves nothing else; leaving it (also on an error) ends the
+    stream, so that the connection is free again (on PostgreSQL a stream left open would block
+    the rollback).
 
     Values come as the driver gives them: every selected column must be of a type SQLAlchemy
     does not convert on reading (integers, strings, text), which is checked.
@@ -37,10 +42,18 @@ def stream_rows(
     for column in query.selected_columns:
         if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
             raise TypeError(f"stream_rows: column {column.name} is converted on reading")
-    if dialect.name != "postgresql" or not _chunked_streaming():
+    rows = _rows(conn, query, batch)
+    try:
+        yield rows
+    finally:
+        rows.close()
+
+
+def _rows(conn: Connection, query: Select[Any], batch: int) -> Generator[tuple[Any, ...]]:
+    if conn.dialect.name != "postgresql" or not _chunked_streaming():
         yield from conn.execute(query.execution_options(yield_per=batch))
         return
-    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         yield from cursor.stream(str(compiled), compiled.params, size=batch)
