@@ -117,3 +117,18 @@ def test_key_in_selects_what_in_selects(store_url: str, size: int, picks: list[i
         )
         assert found.all() == []
         conn.rollback()
+
+
+def test_without_chunked_streaming_a_server_side_cursor_reads_the_same_rows(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # psycopg before 3.2, or a libpq before 17
+    with Store.open(store_url) as store, store.transaction() as conn:
+        _fill(conn, ["notice", "x", "überzahlung"] * 9)
+        query = select(*_COLUMNS).order_by(notifications.c.id)
+        with reading.stream_rows(conn, query, 4) as rows:
+            streamed = list(rows)
+        monkeypatch.setattr(reading, "_chunked_streaming", lambda: False)
+        with reading.stream_rows(conn, query, 4) as rows:
+            assert list(rows) == streamed
+        assert len(streamed) == 27
