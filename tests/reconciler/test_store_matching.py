@@ -254,3 +254,64 @@ def test_order_rows_loaded_for_matching_equal_the_rows_read_one_by_one(store_url
                 assert batch.orders[pk] == dict(order_row(ledger.conn, pk))
     finally:
         reconciler.close()
+
+
+def _import_and_dump(url: str, seed: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table after an intake and an import on the store at ``url``."""
+    orders, postings = _shop(seed)
+    config = config_from_dict(
+        {
+            "sources": {"shop": {"connector": "memory"}},
+            "accounts": [{"iban": "DE02120300000000202051", "currency": "EUR"}],
+        }
+    )
+    reconciler = Reconciler(
+        Store.open(url),
+        config=config,
+        sources={"shop": MemorySource()},
+        matcher=Matcher(),
+        lifecycle=StoreLifecycle(),
+        clock=FixedClock(datetime(2026, 10, 1, tzinfo=UTC)),
+        worker_id="test",
+    )
+    try:
+        reconciler.connect_source("shop")
+        reconciler.sync_engine.receive(
+            "shop", reconciler.mapping("shop"), list(orders), now=NOW, mode="push"
+        )
+        references = {o.id: payment_reference.generate(n + 1) for n, o in enumerate(orders)}
+        postings = [
+            p.model_copy(
+                update={"remittance": re.sub(r"@(\w+)@", lambda m: references[m[1]], p.remittance)}
+            )
+            for p in postings
+        ]
+        reconciler.clock = FixedClock(NOW)
+        reconciler.import_postings(postings[:25], name="first")
+        reconciler.import_postings(postings[15:], name="second")  # ten known again
+        with reconciler.store.reading() as conn:
+            return {
+                table.name: [
+                    tuple(row)
+                    for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+                ]
+                for table in schema.metadata.sorted_tables
+            }
+    finally:
+        reconciler.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_import_stores_the_same_rows_on_sqlite_and_postgresql(
+    tmp_path: Any, postgres_url: str, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # several chunks and steps, so that the writes of one are read back by the next
+    monkeypatch.setattr(reconciler_module, "MATCH_CHUNK", 7)
+    monkeypatch.setattr(reconciler_module, "MATCH_STEP", 3)
+    on_sqlite = _import_and_dump(f"sqlite:///{tmp_path / 'store.db'}", seed)
+    on_postgresql = _import_and_dump(postgres_url, seed)
+    assert on_sqlite["assignments"]
+    assert on_sqlite["review_items"]
+    assert on_sqlite["outbox"]
+    for name, rows in on_sqlite.items():
+        assert on_postgresql[name] == rows, name

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from paymatch.core.models import Order
 from paymatch.core.ports import Effect, JsonDocument, LifecyclePort, OrderFacts, Step
 from paymatch.core.settings import Schedules
-from paymatch.core.store import Ledger, bulk
+from paymatch.core.store import Ledger, bulk, reading
 from paymatch.core.store import outbox as outbox_queue
 from paymatch.core.store.codec import (
     content_hash,
@@ -195,7 +195,7 @@ class LedgerBatch:
         missing = sorted({pk for pk in pks if pk not in self.orders})
         for start in range(0, len(missing), _CHUNK):
             part = missing[start : start + _CHUNK]
-            query = select(*_ORDER_ROW).where(orders.c.id.in_(part))
+            query = select(*_ORDER_ROW).where(reading.key_in(self.conn, orders.c.id, part))
             for row in self.conn.execute(query).mappings():
                 loaded = dict(row)
                 loaded["data"] = load_order_document(loaded["data"])
@@ -211,7 +211,7 @@ class LedgerBatch:
         for start in range(0, len(missing), _CHUNK):
             part = missing[start : start + _CHUNK]
             for pk, source, order_id, number in self.conn.execute(
-                select(*columns).where(orders.c.id.in_(part))
+                select(*columns).where(reading.key_in(self.conn, orders.c.id, part))
             ):
                 self.labels[pk] = (source, order_id, number)
 

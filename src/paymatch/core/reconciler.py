@@ -65,7 +65,7 @@ from paymatch.core.records import (
     evidence_json,
 )
 from paymatch.core.settings import AccountConfig, PaymatchConfig, Schedules, SourceConfig
-from paymatch.core.store import Ledger, Store, bulk
+from paymatch.core.store import Ledger, Store, bulk, reading
 from paymatch.core.store import outbox as queue
 from paymatch.core.store.codec import (
     load_order_document,
@@ -102,7 +102,7 @@ _INDEX_BATCH = 500
 """Order rows fetched at a time while the match index is built. Small on purpose: rows that live
 through a few hundred allocations are promoted to the oldest generation of Python's garbage
 collector and bring on its full collections, which cost seconds once a million orders are
-indexed. (On PostgreSQL this is the server-side cursor's fetch size.)"""
+indexed. (On PostgreSQL: the size of the chunks the rows are streamed in.)"""
 
 
 def _connector_class(name: str) -> type[OrderSource]:
@@ -441,7 +441,9 @@ class Reconciler:
             for start in range(0, len(ids), 5000):
                 known.update(
                     conn.execute(
-                        select(postings.c.id).where(postings.c.id.in_(ids[start : start + 5000]))
+                        select(postings.c.id).where(
+                            reading.key_in(conn, postings.c.id, ids[start : start + 5000])
+                        )
                     ).scalars()
                 )
             new = [p for p in batch if p.id not in known]
@@ -682,28 +684,36 @@ class Reconciler:
         if scope is not None:
             query = query.where(orders.c.source.in_(sorted(scope)))
         history = self._history(conn, scope)
-        # Row by row (server-side cursor on PostgreSQL): a million orders are never held as
-        # rows and as index entries at the same time.
-        rows = conn.execute(query.execution_options(yield_per=_INDEX_BATCH))
         pks: set[int] = set()
-        if isinstance(self.matcher, Matcher):
-            # paymatch's own matcher takes entries built straight from the stored documents:
-            # they were validated on the way in, and a pydantic Order per row would cost about
-            # as much again as indexing it.
-            def entries() -> Iterable[OrderEntry]:
+        # A batch at a time (streamed on PostgreSQL): a million orders are never held as rows
+        # and as index entries at the same time.
+        with reading.stream_rows(conn, query, _INDEX_BATCH) as rows:
+            if isinstance(self.matcher, Matcher):
+                # paymatch's own matcher takes entries built straight from the stored documents:
+                # they were validated on the way in, and a pydantic Order per row would cost about
+                # as much again as indexing it.
+                def entries() -> Iterable[OrderEntry]:
+                    for pk, currency, amount_minor, paid_minor, data in rows:
+                        pks.add(pk)
+                        document = load_order_document(data)
+                        yield _match_entry(pk, currency, amount_minor, paid_minor, document)
+
+                return self.matcher.index_entries(entries(), history=history), pks
+
+            def stream() -> Iterable[Order]:
                 for pk, currency, amount_minor, paid_minor, data in rows:
                     pks.add(pk)
-                    document = load_order_document(data)
-                    yield _match_entry(pk, currency, amount_minor, paid_minor, document)
+                    yield _match_order(
+                        {
+                            "id": pk,
+                            "currency": currency,
+                            "amount_minor": amount_minor,
+                            "paid_minor": paid_minor,
+                            "data": load_order_document(data),
+                        }
+                    )
 
-            return self.matcher.index_entries(entries(), history=history), pks
-
-        def stream() -> Iterable[Order]:
-            for row in rows.mappings():
-                pks.add(row["id"])
-                yield _match_order({**row, "data": load_order_document(row["data"])})
-
-        return self.matcher.index(stream(), history=history), pks
+            return self.matcher.index(stream(), history=history), pks
 
     def _history(self, conn: Connection, scope: frozenset[str] | None) -> dict[str, list[str]]:
         query = select(payer_history.c.iban, payer_history.c.customer_number)
