@@ -58,6 +58,10 @@ def test_speed_script_measures_a_small_size(tmp_path: Path) -> None:
     assert run["peak_rss_gb"] >= run["rss_after_index_gb"] > 0
     assert run["total_s"] == pytest.approx(run["index_s"] + run["match_s"])
     assert run["load_index_s"] >= run["index_s"]
+    assert run["form"] == "incremental"
+    thawed = _script("speed.py", "--sizes", "2000", "--postings", "200", "--thawed", data=tmp_path)
+    assert thawed.returncode == 0, thawed.stderr
+    assert "incremental, thawed" in thawed.stdout
 
 
 def test_a_crash_of_the_matcher_is_reported_not_swallowed(
@@ -96,3 +100,22 @@ def test_index_memory_script_weighs_an_index(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "300 orders indexed" in done.stdout
     assert "objects the collector tracks for it" in done.stdout
+
+
+def test_index_churn_script_leaves_the_store_alone(tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    url = f"sqlite:///{store}"
+    intake = ("--orders", "300", "--postings", "30", "--phase", "intake", url)
+    made = _script("bench_store.py", *intake, data=tmp_path)
+    assert made.returncode == 0, made.stderr
+    before = store.read_bytes()
+    done = _script("store_index_churn.py", str(store), "--updates", "100", data=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [line.split(" CPU")[0].strip() for line in done.stdout.splitlines()] == [
+        "every index",
+        "without ix_orders_seq",
+        "without ix_orders_state",
+        "without ix_orders_next_due_at",
+        "without all three",
+    ]
+    assert store.read_bytes() == before
