@@ -5,10 +5,10 @@
 
 On a copy of the store per variant, updates ``--updates`` random orders the way an import's
 flush does (state, sequence number, next due time, paid amount, lifecycle snapshot; in
-transactions of 1,600 orders, the assignments of one 2,000-posting chunk) with the store's own
-SQLite settings, once with every index and once with each of the three that change on payment
-dropped, and once with none of them. Prints CPU and wall seconds per variant. The store file
-itself is never changed.
+transactions of 1,600 orders, the assignments of one 2,000-posting chunk) on a connection with
+the store's own SQLite settings, once with every index, once with each of the three that change
+on payment dropped, and once with none of them. Prints CPU and wall seconds per variant. The
+store file itself is never changed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from paymatch.core.store.engine import SQLITE_CHECKPOINT_PAGES
+from paymatch.core.store.engine import create_store_engine
 
 CHANGING = ("ix_orders_seq", "ix_orders_state", "ix_orders_next_due_at")
 PER_TRANSACTION = 1600
@@ -37,15 +37,11 @@ def run(store: Path, updates: int, dropped: tuple[str, ...]) -> tuple[float, flo
             target.close()
         finally:
             source.close()
-        con = sqlite3.connect(copy, isolation_level=None)
+        # the store's own connection settings (WAL, checkpoints, cache), as an import has them
+        engine = create_store_engine(f"sqlite:///{copy}")
+        raw = engine.raw_connection()
+        con = raw.driver_connection
         try:
-            for pragma in (
-                "journal_mode=WAL",
-                "synchronous=NORMAL",
-                "cache_size=-65536",
-                f"wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}",
-            ):
-                con.execute(f"PRAGMA {pragma}")
             for name in dropped:
                 con.execute(f"DROP INDEX {name}")
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -69,7 +65,8 @@ def run(store: Path, updates: int, dropped: tuple[str, ...]) -> tuple[float, flo
                 con.execute("COMMIT")
             return time.process_time() - cpu, time.perf_counter() - wall
         finally:
-            con.close()
+            raw.close()
+            engine.dispose()
 
 
 def main() -> None:

@@ -89,16 +89,16 @@ def _outline(decision: Decision, names: dict[str, str] | None = None) -> Any:
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) -> None:
-    orders, postings = _shop(seed)
+def _accounted_reconciler(store_url: str) -> Reconciler:
+    """paymatch's own matcher and lifecycle on one in-memory source and one bank account; the
+    clock before the orders arrive (see :func:`_take_in`)."""
     config = config_from_dict(
         {
             "sources": {"shop": {"connector": "memory"}},
             "accounts": [{"iban": "DE02120300000000202051", "currency": "EUR"}],
         }
     )
-    reconciler = Reconciler(
+    return Reconciler(
         Store.open(store_url),
         config=config,
         sources={"shop": MemorySource()},
@@ -107,22 +107,37 @@ def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) ->
         clock=FixedClock(datetime(2026, 10, 1, tzinfo=UTC)),
         worker_id="test",
     )
-    try:
-        reconciler.connect_source("shop")
-        reconciler.sync_engine.receive(
-            "shop", reconciler.mapping("shop"), list(orders), now=NOW, mode="push"
+
+
+def _take_in(
+    reconciler: Reconciler, orders: list[Order], postings: list[Posting]
+) -> tuple[dict[str, int], dict[str, str], list[Posting]]:
+    """Connect the source and push ``orders``; then the clock is at NOW. Returns each order's
+    store key, its payment reference, and ``postings`` with the ``@order@`` placeholders
+    replaced by the reference (paymatch issues each order one; some payers quote it)."""
+    reconciler.connect_source("shop")
+    reconciler.sync_engine.receive(
+        "shop", reconciler.mapping("shop"), list(orders), now=NOW, mode="push"
+    )
+    with reconciler.store.reading() as conn:
+        keys = dict(conn.execute(select(schema.orders.c.order_id, schema.orders.c.id)).all())
+    references = {o.id: payment_reference.generate(keys[o.id]) for o in orders}
+    quoting = [
+        p.model_copy(
+            update={"remittance": re.sub(r"@(\w+)@", lambda m: references[m[1]], p.remittance)}
         )
-        with reconciler.store.reading() as conn:
-            keys = dict(conn.execute(select(schema.orders.c.order_id, schema.orders.c.id)).all())
-        # paymatch issues each order its own payment reference; some payers quote it
-        references = {o.id: payment_reference.generate(keys[o.id]) for o in orders}
-        postings = [
-            p.model_copy(
-                update={"remittance": re.sub(r"@(\w+)@", lambda m: references[m[1]], p.remittance)}
-            )
-            for p in postings
-        ]
-        reconciler.clock = FixedClock(NOW)
+        for p in postings
+    ]
+    reconciler.clock = FixedClock(NOW)
+    return keys, references, quoting
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_store_decisions_equal_in_memory_decisions(store_url: str, seed: int) -> None:
+    orders, postings = _shop(seed)
+    reconciler = _accounted_reconciler(store_url)
+    try:
+        keys, references, postings = _take_in(reconciler, orders, postings)
         report = reconciler.import_postings(postings, keep_decisions=len(postings))
     finally:
         reconciler.close()
@@ -259,34 +274,9 @@ def test_order_rows_loaded_for_matching_equal_the_rows_read_one_by_one(store_url
 def _import_and_dump(url: str, seed: int) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table after an intake and an import on the store at ``url``."""
     orders, postings = _shop(seed)
-    config = config_from_dict(
-        {
-            "sources": {"shop": {"connector": "memory"}},
-            "accounts": [{"iban": "DE02120300000000202051", "currency": "EUR"}],
-        }
-    )
-    reconciler = Reconciler(
-        Store.open(url),
-        config=config,
-        sources={"shop": MemorySource()},
-        matcher=Matcher(),
-        lifecycle=StoreLifecycle(),
-        clock=FixedClock(datetime(2026, 10, 1, tzinfo=UTC)),
-        worker_id="test",
-    )
+    reconciler = _accounted_reconciler(url)
     try:
-        reconciler.connect_source("shop")
-        reconciler.sync_engine.receive(
-            "shop", reconciler.mapping("shop"), list(orders), now=NOW, mode="push"
-        )
-        references = {o.id: payment_reference.generate(n + 1) for n, o in enumerate(orders)}
-        postings = [
-            p.model_copy(
-                update={"remittance": re.sub(r"@(\w+)@", lambda m: references[m[1]], p.remittance)}
-            )
-            for p in postings
-        ]
-        reconciler.clock = FixedClock(NOW)
+        _, _, postings = _take_in(reconciler, orders, postings)
         reconciler.import_postings(postings[:25], name="first")
         reconciler.import_postings(postings[15:], name="second")  # ten known again
         with reconciler.store.reading() as conn:
