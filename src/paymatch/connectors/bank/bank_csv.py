@@ -587,12 +587,13 @@ class _Reader:
                     if keep is not None and status is not None and status not in keep:
                         left_out += 1  # declined, pending, ...: no booking (keep_statuses)
                         continue
-                    yield self.posting(builder, layout, data, number, account, status)
+                    yield self.posting(builder, layout, data, number, account, status=status)
                     produced += 1
         except csv.Error as error:
             raise self.error(f"not valid CSV: {error}", reader.line_num) from None
-        if produced == 0 and left_out == 0:
-            raise self.error(f"no transactions found (profile {profile.name!r})", None)
+        if produced == 0:
+            booked = f"; {left_out} row(s) are no bookings (keep_statuses)" if left_out else ""
+            raise self.error(f"no transactions found (profile {profile.name!r}){booked}", None)
 
     def _choose(self, head: list[str]) -> tuple[CsvProfile, int]:
         if len(self.candidates) == 1:
@@ -657,6 +658,7 @@ class _Reader:
         row: list[str],
         line: int,
         account: str | None,
+        *,
         status: str | None,
     ) -> Posting:
         profile = layout.profile
