@@ -886,6 +886,11 @@ def test_a_status_the_profile_does_not_know_is_an_error() -> None:
     assert (error.value.line, error.value.field) == (6, "status")
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_a_space_between_thousands_is_read(space: str) -> None:
+    assert bank_csv.parse_number(f"-1{space}292,79", ",", "") == Decimal("-1292.79")
+
+
 def test_a_file_without_bookings_says_so() -> None:
     with pytest.raises(StatementError, match=r"no transactions found .* 2 row\(s\) are no book"):
         read_statement(qonto_en(QONTO_ROWS[1:3]).encode())
