@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -118,6 +119,187 @@ N26_2024_HEADER = (
     '"Booking Date","Value Date","Partner Name","Partner Iban",Type,"Payment Reference",'
     '"Account Name","Amount (EUR)","Original Amount","Original Currency","Exchange Rate"'
 )
+
+
+def table(header: str, delimiter: str, rows: list[dict[str, str]]) -> str:
+    """A file of ``header`` (as the source shows it) and rows given by column name."""
+    names = header.split(delimiter)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(names)
+    for row in rows:
+        assert set(row) <= set(names), set(row) - set(names)
+        writer.writerow([row.get(name, "") for name in names])
+    assert buffer.getvalue().startswith(header + "\n")
+    return buffer.getvalue()
+
+
+# Qonto (English): every name is shown by a source (see qonto.toml); the order follows the
+# French header, which one source shows whole.
+QONTO_HEADER = (
+    "Status,Settlement date (UTC),Settlement date (local),Operation date (UTC),"
+    "Operation date (local),Total amount (incl. VAT),Debit,Credit,Balance,Currency,"
+    "Total amount (incl. VAT) (local),Currency (local),Account name,Account IBAN,"
+    "Counterparty name,Counterparty IBAN,Payment method,Initiator,Transaction ID,Reference,Note,"
+    "Category"
+)
+QONTO_FR_HEADER = (
+    "Statut;Date de la valeur (UTC);Date de la valeur (local);"
+    "Date de l'opération (UTC);Date de l'opération (local);Montant total (TTC);"
+    "Débit;Crédit;Solde;Devise;Montant total (TTC) (local);Devise (local);"
+    "Montant total de la TVA;Montant total (HT);Montant de la TVA (0.0 %);"
+    "Montant (0.0 % HT);Montant de la TVA (20.0 %);Montant (20.0 % HT);"
+    "Nom du compte;IBAN du compte;Nom de la contrepartie;IBAN de la contrepartie;"
+    "Méthode de paiement;Nom de la carte;Initiateur;Adresse email de l'initiateur;"
+    "Équipe;Justificatif;Justificatif requis;Justificatif perdu;"
+    "Identifiant de transaction;Référence;Note;Banque;ID du compte;"
+    "Catégorie de trésorerie;Sous-catégorie de trésorerie"
+)
+QONTO_DE_SIMPLE_HEADER = (
+    "Abrechnungsdatum (UTC);Name der Gegenpartei;Gesamtbetrag (inkl. MwSt.);Währung;Referenz"
+)
+
+
+def qonto_en(rows: list[dict[str, str]]) -> str:
+    return table(QONTO_HEADER, ",", rows)
+
+
+QONTO_ROWS = [
+    {
+        "Status": "Settled",
+        "Settlement date (UTC)": "02-01-2026 08:15:00",
+        "Settlement date (local)": "02-01-2026 09:15:00",
+        "Operation date (UTC)": "02-01-2026 08:15:00",
+        "Operation date (local)": "02-01-2026 09:15:00",
+        "Total amount (incl. VAT)": "1234.56",
+        "Credit": "1234.56",
+        "Balance": "6234.56",
+        "Currency": "EUR",
+        "Total amount (incl. VAT) (local)": "1234.56",
+        "Currency (local)": "EUR",
+        "Account name": "Main account",
+        "Account IBAN": ACCOUNT,
+        "Counterparty name": PAYER[0],
+        "Counterparty IBAN": PAYER[1],
+        "Payment method": "transfer",
+        "Transaction ID": "qonto-tx-1",
+        "Reference": "Rechnung 4711",
+    },
+    {  # a declined card payment: no settlement, no booking
+        "Status": "Declined",
+        "Operation date (UTC)": "03-01-2026 10:00:00",
+        "Operation date (local)": "03-01-2026 11:00:00",
+        "Total amount (incl. VAT)": "-25.00",
+        "Currency": "EUR",
+        "Account IBAN": ACCOUNT,
+        "Counterparty name": "Café Zürich",
+        "Payment method": "card",
+        "Transaction ID": "qonto-tx-2",
+    },
+    {
+        "Status": "Pending",
+        "Operation date (UTC)": "04-01-2026 10:00:00",
+        "Operation date (local)": "04-01-2026 11:00:00",
+        "Total amount (incl. VAT)": "-10.00",
+        "Currency": "EUR",
+        "Account IBAN": ACCOUNT,
+        "Counterparty name": "Hébergement SAS",
+        "Payment method": "transfer",
+        "Transaction ID": "qonto-tx-3",
+    },
+    {  # settled at 00:30 local time: the local date is the booking date
+        "Status": "Settled",
+        "Settlement date (UTC)": "04-01-2026 23:30:00",
+        "Settlement date (local)": "05-01-2026 00:30:00",
+        "Operation date (UTC)": "04-01-2026 23:30:00",
+        "Operation date (local)": "05-01-2026 00:30:00",
+        "Total amount (incl. VAT)": "-89.90",
+        "Debit": "89.90",
+        "Balance": "6144.66",
+        "Currency": "EUR",
+        "Account IBAN": ACCOUNT,
+        "Counterparty name": UTILITY[0],
+        "Counterparty IBAN": UTILITY[1],
+        "Payment method": "direct_debit",
+        "Transaction ID": "qonto-tx-4",
+        "Reference": "Strom Januar",
+    },
+    {  # a card payment in CHF, without counterparty IBAN and reference
+        "Status": "Settled",
+        "Settlement date (UTC)": "06-01-2026 11:00:00",
+        "Settlement date (local)": "06-01-2026 12:00:00",
+        "Total amount (incl. VAT)": "-9.80",
+        "Debit": "9.80",
+        "Currency": "EUR",
+        "Total amount (incl. VAT) (local)": "-9.50",
+        "Currency (local)": "CHF",
+        "Account IBAN": ACCOUNT,
+        "Counterparty name": "Café Zürich",
+        "Payment method": "card",
+        "Transaction ID": "qonto-tx-5",
+    },
+]
+CAFE = Expected(date(2026, 1, 6), "-9.80", "Café Zürich", None, "")
+
+
+def qonto_fr(rows: list[dict[str, str]]) -> str:
+    return table(QONTO_FR_HEADER, ";", rows)
+
+
+QONTO_FR_ROWS = [
+    {
+        "Statut": "Exécuté",
+        "Date de la valeur (UTC)": "02-01-2026 08:15:00",
+        "Date de la valeur (local)": "02-01-2026 09:15:00",
+        "Montant total (TTC)": "1\u00a0234,56",
+        "Crédit": "1\u00a0234,56",
+        "Devise": "EUR",
+        "Nom du compte": "Compte principal",
+        "IBAN du compte": ACCOUNT,
+        "Nom de la contrepartie": PAYER[0],
+        "IBAN de la contrepartie": PAYER[1],
+        "Méthode de paiement": "Virement",
+        "Identifiant de transaction": "qonto-tx-1",
+        "Référence": "Rechnung 4711",
+        "Banque": "Qonto",
+    },
+    {
+        "Statut": "En cours",
+        "Date de l'opération (UTC)": "03-01-2026 10:00:00",
+        "Montant total (TTC)": "-25,00",
+        "Devise": "EUR",
+        "IBAN du compte": ACCOUNT,
+        "Nom de la contrepartie": "Hébergement SAS",
+        "Identifiant de transaction": "qonto-tx-2",
+    },
+    {
+        "Statut": "Exécuté",
+        "Date de la valeur (UTC)": "05-01-2026 07:00:00",
+        "Date de la valeur (local)": "05-01-2026 08:00:00",
+        "Montant total (TTC)": "-89,90",
+        "Débit": "89,90",
+        "Devise": "EUR",
+        "IBAN du compte": ACCOUNT,
+        "Nom de la contrepartie": UTILITY[0],
+        "IBAN de la contrepartie": UTILITY[1],
+        "Méthode de paiement": "Prélèvement",
+        "Identifiant de transaction": "qonto-tx-3",
+        "Référence": "Strom Januar",
+    },
+    {
+        "Statut": "Exécuté",
+        "Date de la valeur (UTC)": "06-01-2026 11:00:00",
+        "Date de la valeur (local)": "06-01-2026 12:00:00",
+        "Montant total (TTC)": "-9,80",
+        "Devise": "EUR",
+        "Montant total (TTC) (local)": "-9,50",
+        "Devise (local)": "CHF",
+        "IBAN du compte": ACCOUNT,
+        "Nom de la contrepartie": "Café Zürich",
+        "Méthode de paiement": "Carte",
+        "Identifiant de transaction": "qonto-tx-4",
+    },
+]
 
 SAMPLES = [
     Sample(
@@ -338,6 +520,32 @@ SAMPLES = [
         ),
         account=None,
     ),
+    Sample(
+        "qonto",
+        qonto_en(QONTO_ROWS),
+        "utf-8",
+        (from_payer(date(2026, 1, 2)), to_utility(date(2026, 1, 5)), CAFE),
+    ),
+    Sample(
+        "qonto_fr",
+        qonto_fr(QONTO_FR_ROWS),
+        "utf-8",
+        (from_payer(date(2026, 1, 2)), to_utility(date(2026, 1, 5)), CAFE),
+    ),
+    Sample(  # the five-column simple export: UTC settlement date, no IBANs, no status
+        "qonto_de",
+        f"{QONTO_DE_SIMPLE_HEADER}\n"
+        "02-01-2026 08:15:00;Jürgen Müller;1.234,56;EUR;Rechnung 4711\n"
+        "05-01-2026 07:00:00;Stadtwerke Köln;-89,90;EUR;Strom Januar\n"
+        '06-01-2026 11:00:00;Café Zürich;-9,80;EUR;""\n',
+        "utf-8",
+        (
+            Expected(date(2026, 1, 2), "1234.56", PAYER[0], None, "Rechnung 4711"),
+            Expected(date(2026, 1, 5), "-89.90", UTILITY[0], None, "Strom Januar"),
+            CAFE,
+        ),
+        account=None,
+    ),
 ]
 
 BY_PROFILE = {s.profile: s for s in SAMPLES}
@@ -517,6 +725,9 @@ AMOUNT_CASES = {
     "n26_de": '"1234.56"',
     "deutsche_bank_postbank": ";1.234,56;",  # the first is Betrag, the second Haben (not read)
     "n26_2024": ",1234.56,",
+    "qonto": ",1234.56,",
+    "qonto_fr": ";1\u00a0234,56;",
+    "qonto_de": ";1.234,56;",
 }
 
 
@@ -560,3 +771,208 @@ def test_debit_and_credit_columns_give_the_sign(name: str, value: Decimal, debit
     text = sample.text.replace(DEBIT_CREDIT_CASES[name], f";{cells};EUR", 1)
     statement = read_statement(text.encode(sample.encoding))
     assert statement.postings[0].amount == (-value if debit else value)
+
+
+# --------------------------------------------------------------------------------------------
+# Qonto: user-chosen columns, rows that are no bookings
+
+
+def test_qonto_keeps_settled_rows_with_their_ids_and_local_dates() -> None:
+    statement = read_statement(BY_PROFILE["qonto"].text.encode())
+    postings = statement.postings
+    assert [p.bank_reference for p in postings] == ["qonto-tx-1", "qonto-tx-4", "qonto-tx-5"]
+    assert [p.status for p in postings] == ["BOOK"] * 3
+    assert [p.booking_text for p in postings] == ["transfer", "direct_debit", "card"]
+    # settled 23:30 UTC on 4 January, 00:30 local time on the 5th
+    assert postings[1].booking_date == date(2026, 1, 5)
+    assert all(p.value_date is None for p in postings)
+    assert (postings[2].instructed_amount, postings[2].instructed_currency) == (
+        Decimal("9.50"),
+        "CHF",
+    )
+    french = read_statement(BY_PROFILE["qonto_fr"].text.encode()).postings
+    assert [p.bank_reference for p in french] == ["qonto-tx-1", "qonto-tx-3", "qonto-tx-4"]
+    assert [p.booking_text for p in french] == ["Virement", "Prélèvement", "Carte"]
+
+
+def test_qonto_reads_an_export_with_a_few_chosen_columns() -> None:
+    """The header of a public import test: no settlement date, no IBANs, no transaction id."""
+    header = (
+        "Status,Operation date (local),Total amount (incl. VAT),Currency,Account name,"
+        "Counterparty name,Reference,Note"
+    )
+    rows = [
+        {
+            "Status": "Settled",
+            "Operation date (local)": "11-05-2026 12:20:39",
+            "Total amount (incl. VAT)": "-11.20",
+            "Currency": "EUR",
+            "Account name": "Compte principal",
+            "Counterparty name": "MISTER GARDEN",
+            "Reference": "card-payment",
+            "Note": "Team lunch",
+        },
+        {
+            "Status": "Declined",
+            "Operation date (local)": "12-05-2026 09:00:00",
+            "Total amount (incl. VAT)": "-40.00",
+            "Currency": "EUR",
+            "Counterparty name": "MISTER GARDEN",
+        },
+    ]
+    statement = read_statement(table(header, ",", rows).encode())
+    assert statement.format == "csv:qonto"
+    (posting,) = statement.postings
+    assert (posting.booking_date, posting.amount, posting.remittance) == (
+        date(2026, 5, 11),
+        Decimal("-11.20"),
+        "card-payment",
+    )
+    assert (posting.account_iban, posting.counterparty_iban, posting.bank_reference) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_qonto_statuses_are_compared_without_case_and_iso_dates_are_read() -> None:
+    """The other layout a (synthetic) public fixture shows: lower-case status, ISO date-time."""
+    header = (
+        "Status,Settlement date (UTC),Operation date (UTC),Total amount (incl. VAT),Currency,"
+        "Counterparty name,Payment method,Transaction ID,IBAN,Reference"
+    )
+    text = (
+        f"{header}\n"
+        "settled,2026-01-12 10:00:00,2026-01-12 10:00:00,5000.00,EUR,Client Alpha,transfer,"
+        "qt_002,BE71 0961 2345 6769,INV-2026-042\n"
+        "pending,2026-01-20 12:00:00,,-200.00,EUR,Pending Vendor,transfer,qt_005,,\n"
+    )
+    (posting,) = read_statement(text.encode()).postings
+    assert (posting.booking_date, posting.amount, posting.bank_reference) == (
+        date(2026, 1, 12),
+        Decimal("5000.00"),
+        "qt_002",
+    )
+
+
+def test_qonto_german_statuses() -> None:
+    header = (
+        "Status;Abrechnungsdatum (UTC);Abrechnungstag (lokal);Gesamtbetrag (inkl. MwSt.);Währung;"
+        "Name der Gegenpartei;IBAN der Gegenpartei;Konto-IBAN;Referenz;Transaktions-ID;Zahlungsart"
+    )
+    cells = {
+        "Abrechnungstag (lokal)": "02-01-2026 09:15:00",
+        "Gesamtbetrag (inkl. MwSt.)": "-12,50",
+        "Name der Gegenpartei": "Bäckerei Öz",
+        "Konto-IBAN": ACCOUNT,
+    }
+    rows = [
+        {**cells, "Status": status, "Transaktions-ID": status}
+        for status in ("Abgerechnet", "In Bearbeitung", "Abgelehnt", "Storniert")
+    ]
+    statement = read_statement(table(header, ";", rows).encode())
+    assert statement.format == "csv:qonto_de"
+    assert [(p.bank_reference, p.amount) for p in statement.postings] == [
+        ("Abgerechnet", Decimal("-12.50"))
+    ]
+
+
+def test_a_status_the_profile_does_not_know_is_an_error() -> None:
+    """No public source shows Qonto's French word for a declined payment: such a row must not
+    pass as booked, nor be dropped unseen."""
+    rows = [*QONTO_FR_ROWS, {**QONTO_FR_ROWS[0], "Statut": "Refusé"}]
+    with pytest.raises(StatementError, match="Refusé") as error:
+        read_statement(qonto_fr(rows).encode(), source_name="qonto.csv")
+    assert (error.value.line, error.value.field) == (6, "status")
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_a_space_between_thousands_is_read(space: str) -> None:
+    assert bank_csv.parse_number(f"-1{space}292,79", ",", "") == Decimal("-1292.79")
+
+
+def test_a_file_without_bookings_says_so() -> None:
+    with pytest.raises(StatementError, match=r"no transactions found .* 2 row\(s\) are no book"):
+        read_statement(qonto_en(QONTO_ROWS[1:3]).encode())
+
+
+QONTO_STATUSES = sorted(bank_csv.builtin_profiles()["qonto"].status_values)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    statuses=st.lists(
+        st.tuples(st.sampled_from(QONTO_STATUSES), st.sampled_from([str.lower, str.upper, str])),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_exactly_the_rows_whose_status_means_booked_become_postings(
+    statuses: list[tuple[str, Any]],
+) -> None:
+    profile = bank_csv.builtin_profiles()["qonto"]
+    rows = [
+        {**QONTO_ROWS[0], "Status": spelling(status), "Transaction ID": f"tx-{i}"}
+        for i, (status, spelling) in enumerate(statuses)
+    ]
+    last = {**QONTO_ROWS[0], "Transaction ID": "tx-last"}  # a file without bookings is an error
+    postings = read_statement(qonto_en([*rows, last]).encode()).postings
+    assert [p.bank_reference for p in postings] == [
+        *(
+            f"tx-{i}"
+            for i, (status, _spelling) in enumerate(statuses)
+            if profile.status_values[status] == "BOOK"
+        ),
+        "tx-last",
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Optional and fallback columns, keep_statuses (any profile)
+
+
+def test_an_optional_column_may_be_missing_and_a_fallback_stands_in() -> None:
+    profile = bank_csv.load_profile(
+        {
+            "currency": "EUR",
+            "optional": ["remittance"],
+            "columns": {"booking_date": "Valuta", "amount": "Betrag", "remittance": "Text"},
+            "fallback": {"booking_date": ["Datum"]},
+        }
+    )
+    (posting,) = read_statement(b"Datum;Betrag\n01.02.2026;1,00\n", profile=profile).postings
+    assert (posting.booking_date, posting.remittance) == (date(2026, 2, 1), "")
+    both = b"Datum;Valuta;Betrag;Text\n01.02.2026;03.02.2026;1,00;Miete\n"
+    (posting,) = read_statement(both, profile=profile).postings
+    assert (posting.booking_date, posting.remittance) == (date(2026, 2, 3), "Miete")
+    with pytest.raises(StatementError, match="not in the first 40 lines"):
+        read_statement(b"Tag;Betrag\n01.02.2026;1,00\n", profile=profile)
+    at_line_1 = profile.model_copy(update={"skip_rows": 0})
+    with pytest.raises(StatementError, match=r"'Valuta' or 'Datum' .* not in the header"):
+        read_statement(b"Tag;Betrag\n01.02.2026;1,00\n", profile=at_line_1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"optional": ["booking_date"]}, "booking_date cannot be optional"),
+        ({"optional": ["status"]}, "not in columns: status"),
+        ({"fallback": {"remittance": ["Text"]}}, "not in columns: remittance"),
+        ({"keep_statuses": ["BOOK"]}, "keep_statuses needs a status column"),
+        (
+            {"keep_statuses": ["BOOK"], "columns": {"status": "Status"}},
+            "not BOOK",
+        ),
+    ],
+)
+def test_optional_fallback_and_keep_statuses_are_checked(
+    changes: dict[str, Any], message: str
+) -> None:
+    data: dict[str, Any] = {
+        "currency": "EUR",
+        "columns": {"booking_date": "Datum", "amount": "Betrag"},
+    }
+    for key, value in changes.items():
+        data[key] = {**data[key], **value} if key == "columns" else value
+    with pytest.raises(StatementError, match=message):
+        bank_csv.load_profile(data)

@@ -5,8 +5,10 @@ the decimal and thousands separators, the date formats, the encoding and the sig
 ``signed`` (the amount carries its sign), ``inverted`` (credit-card style: positive = money
 out), ``indicator`` (an unsigned amount and a column with S/H or D/C) or ``debit_credit`` (two
 columns). Without an explicit profile the header row is searched among the first lines and the
-built-in profile whose columns all appear there is used (the most specific one if several do).
-See docs/bank-statements.md, "CSV profiles".
+built-in profile whose required columns all appear there is used (the most specific one if
+several do). Where the user chooses the exported columns (Qonto), a profile marks fields as
+``optional`` and names ``fallback`` columns; ``keep_statuses`` leaves out rows that are no
+bookings (declined, pending). See docs/bank-statements.md, "CSV profiles".
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from paymatch.connectors.bank import _source
 from paymatch.connectors.bank._records import PostingBuilder, collect
@@ -109,11 +118,29 @@ class CsvProfile(BaseModel):
     debit_values: tuple[str, ...] = ("S", "D", "DBIT", "Soll", "Debit")
     credit_values: tuple[str, ...] = ("H", "C", "CRDT", "Haben", "Credit")
     status_values: dict[str, str] = Field(default_factory=dict)
-    """Maps the status column's cells to ``BOOK``/``PDNG``/``INFO``; unmapped cells are kept."""
+    """Maps the status column's cells (compared without regard to case) to ``BOOK``/``PDNG``/
+    ``INFO`` or another name; unmapped cells are kept as written."""
+    keep_statuses: tuple[str, ...] | None = None
+    """``None``: every row is a posting. Else only rows whose status (after ``status_values``) is
+    one of these, or whose status cell is empty or absent; every other status must then be known
+    to ``status_values``: an unknown one is an error, so that no new status word passes as
+    booked."""
+    optional: tuple[str, ...] = ()
+    """Mapped fields whose column may be missing from the header (an export whose columns the
+    user chooses); the field is then empty. Detection does not need these columns."""
+    fallback: dict[str, tuple[Column, ...]] = Field(default_factory=dict)
+    """Per field, the columns read when its mapped column is not in the header: the first one
+    present is used."""
     columns: dict[str, Column | tuple[Column, ...]]
 
     @field_validator(
-        "date_format", "skip_rows_containing", "debit_values", "credit_values", mode="before"
+        "date_format",
+        "skip_rows_containing",
+        "debit_values",
+        "credit_values",
+        "keep_statuses",
+        "optional",
+        mode="before",
     )
     @classmethod
     def _tuple(cls, value: Any) -> Any:
@@ -135,6 +162,27 @@ class CsvProfile(BaseModel):
             raise ValueError("the profile must map amount, or debit and credit")
         return value
 
+    @model_validator(mode="after")
+    def _optional_and_fallback(self) -> CsvProfile:
+        for field, keys in (("optional", self.optional), ("fallback", tuple(self.fallback))):
+            unmapped = sorted(set(keys) - set(self.columns))
+            if unmapped:
+                raise ValueError(f"{field} names field(s) not in columns: {', '.join(unmapped)}")
+        needed = sorted(set(self.optional) & {"booking_date", "amount", "debit", "credit"})
+        if needed:
+            raise ValueError(f"{', '.join(needed)} cannot be optional")
+        for key in self.fallback:
+            if len(self.mapped(key)) != 1:
+                raise ValueError(f"a field with fallback columns maps one column: {key}")
+        if self.keep_statuses is not None:
+            unknown = sorted(set(self.keep_statuses) - set(self.status_values.values()))
+            if "status" not in self.columns or unknown:
+                raise ValueError(
+                    "keep_statuses needs a status column and statuses that status_values "
+                    f"gives{': not ' + ', '.join(unknown) if unknown else ''}"
+                )
+        return self
+
     def mapped(self, key: str) -> tuple[Column, ...]:
         value = self.columns.get(key)
         if value is None:
@@ -142,12 +190,46 @@ class CsvProfile(BaseModel):
         return value if isinstance(value, tuple) else (value,)
 
     def header_names(self) -> set[str]:
+        """Every header name the profile reads (mapped, fallback and optional columns)."""
         return {
-            _norm(_split_occurrence(column)[0])
+            _header_name(column)
             for key in self.columns
-            for column in self.mapped(key)
+            for column in (*self.mapped(key), *self.fallback.get(key, ()))
             if isinstance(column, str)
         }
+
+    def header_groups(self) -> frozenset[frozenset[str]]:
+        """What a header row must hold: per required column the names of which one suffices (the
+        mapped column, or one of its fallbacks)."""
+        groups: set[frozenset[str]] = set()
+        for key in self.columns:
+            if key in self.optional:
+                continue
+            names = [c for c in self.mapped(key) if isinstance(c, str)]
+            if key in self.fallback:
+                alternatives = [*names, *(c for c in self.fallback[key] if isinstance(c, str))]
+                groups.add(frozenset(_header_name(c) for c in alternatives))
+            else:
+                groups.update(frozenset({_header_name(c)}) for c in names)
+        return frozenset(groups)
+
+    def header_score(self, cells: set[str]) -> int | None:
+        """``None`` unless the normalised header ``cells`` hold every required column; else how
+        many of the profile's columns they hold (the more, the more specific the match)."""
+        groups = self.header_groups()
+        if not groups or not all(group & cells for group in groups):
+            return None
+        optional = {
+            _header_name(column)
+            for key in self.optional
+            for column in (*self.mapped(key), *self.fallback.get(key, ()))
+            if isinstance(column, str)
+        }
+        return len(groups) + len(optional & cells)
+
+
+def _header_name(column: str) -> str:
+    return _norm(_split_occurrence(column)[0])
 
 
 def _norm(text: str) -> str:
@@ -215,7 +297,8 @@ def parse_number(text: str, decimal: str, thousands: str) -> Decimal | None:
     if re.search(r"[A-Za-z]", _CURRENCY_CODE.sub("", stripped)):
         raise ValueError(f"{text!r} is not a number")
     cleaned = _NUMBER_NOISE.sub("", stripped)
-    cleaned = cleaned.replace(" ", "").replace("\u00a0", "").replace("'", "")
+    # Any space inside the number is a thousands separator (French exports: NBSP, U+202F).
+    cleaned = "".join(cleaned.split()).replace("'", "")
     negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):
         negative, cleaned = True, cleaned[1:-1]
@@ -285,22 +368,24 @@ class _Layout:
     def __init__(self, profile: CsvProfile, header: list[str] | None, where: str) -> None:
         self.profile = profile
         self.positions: dict[str, tuple[int, ...]] = {}
+        self.statuses = {_norm(cell): value for cell, value in profile.status_values.items()}
         names = [_norm(cell) for cell in header] if header is not None else []
         for key in profile.columns:
-            indexes = []
-            for column in profile.mapped(key):
-                if isinstance(column, int):
-                    indexes.append(column)
-                    continue
-                position = _position(names, column)
-                if position is None:
-                    raise StatementError(
-                        f"column {column!r} (for {key}) is not in the header of profile "
-                        f"{profile.name!r}",
-                        where=where,
-                    )
-                indexes.append(position)
-            self.positions[key] = tuple(indexes)
+            indexes, missing = _positions(names, profile.mapped(key))
+            for column in profile.fallback.get(key, ()) if missing else ():
+                indexes, _missing = _positions(names, (column,))
+                if not _missing:
+                    missing = None
+                    break
+            if missing is None:
+                self.positions[key] = indexes
+            elif key not in profile.optional:
+                also = "".join(f" or {c!r}" for c in profile.fallback.get(key, ()))
+                raise StatementError(
+                    f"column {missing!r}{also} (for {key}) is not in the header of profile "
+                    f"{profile.name!r}",
+                    where=where,
+                )
 
     def cells(self, row: list[str], key: str) -> list[str]:
         return [row[i].strip() if i < len(row) else "" for i in self.positions.get(key, ())]
@@ -309,6 +394,19 @@ class _Layout:
         parts = [" ".join(cell.split()) for cell in self.cells(row, key)]
         joined = " ".join(part for part in parts if part)
         return joined or None
+
+
+def _positions(
+    names: list[str], columns: tuple[Column, ...]
+) -> tuple[tuple[int, ...], Column | None]:
+    """The positions of ``columns`` in the header, and the first one that is not there."""
+    indexes = []
+    for column in columns:
+        position = column if isinstance(column, int) else _position(names, column)
+        if position is None:
+            return (), column
+        indexes.append(position)
+    return tuple(indexes), None
 
 
 def _position(names: list[str], column: str) -> int | None:
@@ -327,18 +425,19 @@ def _position(names: list[str], column: str) -> int | None:
 
 def _find_header(
     rows: list[list[str]], profiles: list[CsvProfile]
-) -> tuple[CsvProfile, int] | None:
+) -> tuple[CsvProfile, int, int] | None:
+    """The profile whose header is the earliest row, its row index and its score."""
     best: tuple[int, CsvProfile, int] | None = None
     for index, row in enumerate(rows):
         cells = {_norm(cell) for cell in row if cell.strip()}
         if not cells:
             continue
         for profile in profiles:
-            names = profile.header_names()
-            if names and names <= cells and (best is None or len(names) > best[0]):
-                best = (len(names), profile, index)
+            score = profile.header_score(cells)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, profile, index)
         if best is not None:
-            return best[1], best[2]
+            return best[1], best[2], best[0]
     return None
 
 
@@ -472,7 +571,7 @@ class _Reader:
             )
             builder = PostingBuilder(self.where)
             pending: list[tuple[int, list[str]]] = []
-            produced = 0
+            produced = left_out = 0
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -483,12 +582,18 @@ class _Reader:
                 pending.append((reader.line_num, row))
                 if len(pending) > profile.footer_rows:
                     number, data = pending.pop(0)
-                    yield self.posting(builder, layout, data, number, account)
+                    status = self.status(layout, data, number)
+                    keep = profile.keep_statuses
+                    if keep is not None and status is not None and status not in keep:
+                        left_out += 1  # declined, pending, ...: no booking (keep_statuses)
+                        continue
+                    yield self.posting(builder, layout, data, number, account, status=status)
                     produced += 1
         except csv.Error as error:
             raise self.error(f"not valid CSV: {error}", reader.line_num) from None
         if produced == 0:
-            raise self.error(f"no transactions found (profile {profile.name!r})", None)
+            booked = f"; {left_out} row(s) are no bookings (keep_statuses)" if left_out else ""
+            raise self.error(f"no transactions found (profile {profile.name!r}){booked}", None)
 
     def _choose(self, head: list[str]) -> tuple[CsvProfile, int]:
         if len(self.candidates) == 1:
@@ -510,10 +615,7 @@ class _Reader:
             if match is not None and (
                 found is None
                 or match[1] < found[1]
-                or (
-                    match[1] == found[1]
-                    and len(match[0].header_names()) > len(found[0].header_names())
-                )
+                or (match[1] == found[1] and match[2] > found[2])
             ):
                 found = match
         if found is None:
@@ -528,7 +630,26 @@ class _Reader:
                 "(profile=..., CLI: --profile; see docs/bank-statements.md)",
                 None,
             )
-        return found
+        return found[0], found[1]
+
+    def status(self, layout: _Layout, row: list[str], line: int) -> str | None:
+        """The row's status, mapped by the profile; an unknown one is an error where the
+        profile keeps only some statuses."""
+        cell = layout.text(row, "status")
+        if cell is None:
+            return None
+        status = layout.statuses.get(_norm(cell))
+        if status is not None:
+            return status
+        if layout.profile.keep_statuses is not None:
+            raise self.error(
+                f"status {cell!r} is none the profile {layout.profile.name!r} knows "
+                f"({', '.join(layout.profile.status_values)}); map it in status_values of an "
+                "own profile",
+                line,
+                "status",
+            )
+        return cell
 
     def posting(
         self,
@@ -537,6 +658,8 @@ class _Reader:
         row: list[str],
         line: int,
         account: str | None,
+        *,
+        status: str | None,
     ) -> Posting:
         profile = layout.profile
 
@@ -582,9 +705,6 @@ class _Reader:
             )
         remittance = layout.text(row, "remittance") or ""
         _untagged, tags = split_sepa(remittance)
-        status = layout.text(row, "status")
-        if status is not None:
-            status = profile.status_values.get(status, status)
         name = layout.text(row, "counterparty_name")
         if amount < 0 and "counterparty_name_debit" in profile.columns:
             name = layout.text(row, "counterparty_name_debit") or name
