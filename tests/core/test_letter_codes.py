@@ -90,3 +90,17 @@ def test_two_codes_in_one_text_are_weighed_as_two_numbers_are() -> None:
     decision = decide("Bestellung XKPRT HNWQZ")  # pays one of them, or half of both
     assert decision.decision is DecisionKind.SUGGESTED
     assert {c.order_id for c in decision.candidates[:2]} == {"o1", "o2"}
+
+
+def test_a_code_weighs_what_a_number_of_its_length_weighs() -> None:
+    # Texts are made of words and a code may read like one (DANKE): a five-letter code is no
+    # rarer by chance than a five-digit number, so the same shop numbered either way decides
+    # the same. Here 3,000 open orders of three amounts: the text alone is not enough.
+    letters, amounts = "BCDFGHJKLMNPQRSTVWXZ", ["23.00", "49.90", "12.00"]
+    codes = sorted({"".join(letters[(i // 20**j) % 20] for j in range(5)) for i in range(3000)})
+    numbers = [str(10000 + 29 * i) for i in range(3000)]
+    decisions = []
+    for names in (codes, numbers):
+        orders = [order(f"o{i}", number=n, amount=amounts[i % 3]) for i, n in enumerate(names)]
+        decisions.append(decide(f"Vielen Dank {names[0]}", orders=orders).decision)
+    assert decisions == [DecisionKind.SUGGESTED, DecisionKind.SUGGESTED]

@@ -326,6 +326,10 @@ def near_miss(written_key: str, order_key: str) -> str | None:
 
 
 def _key_space(key: str) -> float:
+    if key.isalpha():
+        # A letter code is counted like a number of its length, not as 26 letters a place:
+        # the strings texts are made of are words, and a code may read like one (DANKE).
+        return 10.0 ** len(key)
     digits = sum(character.isdigit() for character in key)
     return 10.0**digits * 26.0 ** (len(key) - digits)
 
