@@ -96,7 +96,11 @@ class Scorer:
         """
         index, config = self.index, self.config
         view = PostingView.of(
-            posting, config, own_references=bool(index.by_own_reference), patterns=self.patterns
+            posting,
+            config,
+            own_references=bool(index.by_own_reference),
+            patterns=self.patterns,
+            codes=index.by_key if index.code_count else None,
         )
         primary = self.finder.primary(view)
         secondary = self.finder.secondary(view, primary)
