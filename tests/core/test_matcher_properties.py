@@ -190,3 +190,13 @@ def test_a_stranger_without_a_reference_is_never_assigned(shop: Any, payer: str 
     ]
     for decision in Matcher().match(postings, orders):
         assert decision.decision is not DecisionKind.ASSIGNED, decision
+
+
+@FEW
+@given(shops(), st.sampled_from(["PDNG", "INFO", "FUTR"]))
+def test_a_posting_not_booked_is_never_assigned(shop: Any, status: str) -> None:
+    orders, postings = shop
+    pending = [p.model_copy(update={"status": status}) for p in postings]
+    for decision in Matcher().match(pending, orders):
+        assert decision.decision is not DecisionKind.ASSIGNED
+        assert not decision.assignments
