@@ -506,3 +506,32 @@ def test_a_booked_posting_is_assigned(status: str | None) -> None:
     booked = posting(remittance="Bestellung 10023", status=status)
     (decision,) = Matcher().match([booked], SHOP)
     assert [a.order_id for a in decision.assignments] == ["o1"]
+
+
+# 300 open orders of the same amount: only the number can tell them apart.
+MANY = [
+    order(f"m{i}", number=f"{200 + i:09d}", invoice_number=f"RE-2026-{200 + i:05d}")
+    for i in range(300)
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "text"),
+    [
+        ({"invoice_number": "RE-2026-00123"}, "Rechnung RE-2026-123"),
+        ({"invoice_number": "RE-2026-00123"}, "re 2026 000123"),
+        ({"invoice_number": "2026/00123"}, "RG 2026-123"),
+        ({"number": "000000123"}, "Bestellung 000000123"),  # Magento's numbering
+    ],
+)
+def test_zero_padding_as_the_shop_prints_it_or_dropped(fields: dict[str, str], text: str) -> None:
+    (decision,) = Matcher().match([posting(remittance=text)], [order("t", **fields), *MANY])
+    assert [a.order_id for a in decision.assignments] == ["t"]
+
+
+def test_a_serial_read_with_other_padding_names_no_other_number() -> None:
+    # 2026-123 padded reads 202600123, which here is an order number, not a year and serial
+    orders = [order("t", number="202600123"), *MANY]
+    (decision,) = Matcher().match([posting(remittance="Termin 2026-123")], orders)
+    named = [c for c in decision.candidates if c.order_id == "t"]
+    assert not any(e.kind is EvidenceKind.REFERENCE for c in named for e in c.evidence)

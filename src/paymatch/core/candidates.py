@@ -34,10 +34,12 @@ from paymatch.rules.references import (
     near_miss,
     near_miss_variants,
     near_miss_weight,
+    printed_key,
     reference_key,
     reference_prefix,
     scan,
     scan_codes,
+    serial_groups,
 )
 
 Ev = tuple[EvidenceKind, float, str]
@@ -55,7 +57,8 @@ class PostingView:
     tries: Counter[int]
     """How many numbers of each key length the text offered (chances of a coincidental hit)."""
     code_tries: Counter[int]
-    """The same for letter codes, which are far rarer by chance than numbers of their length."""
+    """How many letter codes of each length the text names: every word of a text could be a
+    code, so what counts as a chance is a code found (more words around it change nothing)."""
     own_references: list[str]
     payer_words: tuple[str, ...]
     iban: str | None
@@ -80,12 +83,8 @@ class PostingView:
         if posting.end_to_end_id:
             text = f"{text} {posting.end_to_end_id}"
         references = scan(text, min_length=config.references.min_key_length)
-        code_tries: Counter[int] = Counter()
         if codes is not None:
-            letter_codes, code_tries = scan_codes(
-                text, codes, min_length=config.references.min_code_length
-            )
-            references += letter_codes
+            references += scan_codes(text, codes, min_length=config.references.min_code_length)
         own: list[str] = []
         if own_references:
             own = payment_reference.find_in_text(text)
@@ -112,8 +111,7 @@ class PostingView:
             posting=posting,
             references=references,
             tries=Counter(len(r.key) for r in references if not r.key.isalpha()),
-            code_tries=code_tries
-            + Counter(len(r.key) for r in references if r.kind and r.key.isalpha()),
+            code_tries=Counter(len(r.key) for r in references if r.key.isalpha()),
             own_references=own,
             payer_words=parties.normalize_name(name) if name else (),
             iban=iban,
@@ -190,7 +188,11 @@ class CandidateFinder:
             hits = [
                 (entry, kind)
                 for entry, kind in index.keyed(written.key)
-                if written.kind is None or kind is written.kind
+                if (written.kind is None or kind is written.kind)
+                and (
+                    written.groups is None
+                    or serial_groups(_written_value(entry, kind)) == written.groups
+                )
             ]
             customers = [entry for entry, kind in hits if kind is ReferenceKind.CUSTOMER_NUMBER]
             if len(customers) > self.config.decision.namesake_limit:
@@ -217,7 +219,7 @@ class CandidateFinder:
                 prefix = reference_prefix(value)
                 anchored = written.anchored or bool(prefix and written.prefix == prefix)
                 weight = exact_weight(
-                    written.key,
+                    printed_key(written.written, value, written.key),
                     kind,
                     tries=view.tries_of(written.key),
                     anchored=anchored,
@@ -292,6 +294,7 @@ class CandidateFinder:
                 len(written.key) < rules.near_miss_min_length
                 or written.key in customer_numbers
                 or written.key.isalpha()  # letter codes count only exactly
+                or written.groups is not None  # a padding read into the text, not written
             ):
                 continue
             hits = [
@@ -425,6 +428,7 @@ class CandidateFinder:
                 if (
                     len(written.key) >= minimum
                     and not written.key.isalpha()
+                    and written.groups is None
                     and OSA.distance(written.key, key, score_cutoff=1) == 1
                 ):
                     return near_miss(written.key, key) is not None
@@ -437,7 +441,11 @@ class CandidateFinder:
             if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
-                if len(written.key) < rules.near_miss_min_length or written.key.isalpha():
+                if (
+                    len(written.key) < rules.near_miss_min_length
+                    or written.key.isalpha()
+                    or written.groups is not None
+                ):
                     continue
                 if OSA.distance(written.key, key, score_cutoff=1) > 1:
                     continue

@@ -5,7 +5,11 @@ Payers write references in every possible way: ``Bestellung 10023``, ``SW-10023`
 Both sides are reduced to a *key*: upper case, separators removed, the letter prefix dropped
 (``SW``, ``RE``, ``NR``, ...), then look-alike letters inside the number read as digits
 (``O``->0, ``I``/``L``->1) and leading zeros removed. ``SW-10023`` and ``sw 1OO23`` both give
-``10023``; ``RE-2026-00123`` gives ``202600123``.
+``10023``; ``RE-2026-00123`` gives ``202600123``. Payers drop or add the zero padding of a
+year-and-serial number (``RE-2026-123``): the scan also offers the serial padded to other widths,
+each naming only an order whose number has the same year and serial (:func:`serial_groups`). A
+number written with the leading zeros the shop prints (``000000123``) weighs as the whole of it
+(:func:`printed_key`).
 
 Some shops number their orders with *letter codes*, without any digit (pretix's ``XKPRT``,
 shown to customers as ``DUMMY-XKPRT``). Such a code's key is its letters in upper case; texts are
@@ -26,7 +30,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Container, Iterator
 from enum import StrEnum
 
@@ -145,7 +148,8 @@ def reference_key(value: str) -> str | None:
     if _HAS_DIGIT.search(compact) is None:
         return None
     core = _LEADING_LETTERS.sub("", compact).translate(_SLIPS).lstrip("0")
-    return core or None
+    # "0E": its only digits were leading zeros; no number, and no letter code either
+    return core if _HAS_DIGIT.search(core) else None
 
 
 # A letter code as a shop writes it: ASCII letters, words joined by single separators.
@@ -166,18 +170,14 @@ def code_key(value: str) -> str | None:
     return "".join(_LETTERS.findall(text)).upper()
 
 
-def scan_codes(
-    text: str, codes: Container[str], *, min_length: int
-) -> tuple[tuple[TextReference, ...], Counter[int]]:
-    """The letter codes among ``codes`` written in ``text``, and how many letter strings of each
-    length were tried (each one a chance of a coincidental hit, see :func:`exact_weight`).
+def scan_codes(text: str, codes: Container[str], *, min_length: int) -> tuple[TextReference, ...]:
+    """The letter codes among ``codes`` written in ``text``.
 
     Tried are the words of each run of letter words and the runs of up to four of them
     (``DUMMY-XKPRT``, ``dummy xkprt``), and the endings of a long word, for a code glued to a
     prefix (``DUMMYXKPRT`` names ``XKPRT``). Case does not matter.
     """
     found: dict[str, TextReference] = {}
-    tries: Counter[int] = Counter()
     for run in _CODE_RUN.finditer(text):
         offset = run.start()
         atoms = [(atom.start(), atom.end()) for atom in _LETTERS.finditer(run.group())]
@@ -192,7 +192,6 @@ def scan_codes(
                     ending = key[cut:]
                     if len(ending) < min_length:
                         break
-                    tries[len(ending)] += 1
                     if ending not in codes:
                         continue
                     before = text[max(0, start + cut - _LOOK_BACK) : start + cut]
@@ -202,7 +201,7 @@ def scan_codes(
                         found[ending] = TextReference(
                             ending, written[cut:], "", anchored, span=(start + cut, end)
                         )
-    return tuple(found.values()), tries
+    return tuple(found.values())
 
 
 def reference_prefix(value: str) -> str:
@@ -227,6 +226,9 @@ class TextReference:
     span: tuple[int, int] = (0, 0)
     """Where it stands in the text: a part of a longer number counts only when the whole does
     not (``2026-30338`` is one invoice number, not also the order number ``30338``)."""
+    groups: tuple[str, ...] | None = None
+    """Set for a key read with its serial padded (see :func:`serial_groups`): it names only an
+    order whose number has these digit groups, leading zeros aside."""
 
     def within(self, other: TextReference) -> bool:
         """Whether this reference is a proper part of ``other`` in the text."""
@@ -266,7 +268,58 @@ def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
                 known = found.get(key)
                 if known is None or (anchored and not known.anchored):
                     found[key] = TextReference(key, written, prefix, anchored, span=(start, end))
+                if last > first:
+                    for padded, groups in _padded_serials(written, key):
+                        if padded not in found:
+                            found[padded] = TextReference(
+                                padded, written, prefix, anchored, span=(start, end), groups=groups
+                            )
     return tuple(found.values())
+
+
+# A number with a year and a serial: RE-2026-00123, AU2026-0001, 2026/00123.
+_YEAR_SERIAL = re.compile(r"[A-Za-z]{0,4}[ \-./]?((?:19[5-9]|20[0-9])[0-9])(?:[ \-./][0-9]+)+")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
+_SERIAL_WIDTH = 8
+
+
+def serial_groups(value: str) -> tuple[str, ...] | None:
+    """The digit groups of a year-and-serial number without their leading zeros
+    (``RE-2026-00123`` -> ``("2026", "123")``), ``None`` for any other number."""
+    if _YEAR_SERIAL.fullmatch(value.strip()) is None:
+        return None
+    return tuple(group.lstrip("0") or "0" for group in _DIGIT_GROUP.findall(value))
+
+
+def printed_key(written: str, value: str, key: str) -> str:
+    """What to weigh a hit of ``key`` by: the digits as printed, leading zeros included, where
+    the text writes the order's number ``value`` with the same leading zeros (``000000123`` is
+    far rarer by chance than ``123``); else ``key`` itself."""
+    if not key.isdigit():
+        return key
+    digits = "".join(_DIGIT_GROUP.findall(written))
+    if (
+        digits != key
+        and digits.lstrip("0") == key
+        and digits == "".join(_DIGIT_GROUP.findall(value))
+    ):
+        return digits
+    return key
+
+
+def _padded_serials(written: str, key: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Keys of ``written`` with its serial zero-padded to other widths: payers drop the padding
+    the shop prints (``RE-2026-123`` for ``RE-2026-00123``) or add some. Each names only an
+    order whose number has the same groups (the ``groups`` of its reference)."""
+    groups = serial_groups(written)
+    if groups is None:
+        return
+    head = "".join(_DIGIT_GROUP.findall(written)[:-1])
+    serial = groups[-1]
+    for width in range(len(serial), _SERIAL_WIDTH + 1):
+        padded = (head + serial.zfill(width)).lstrip("0")
+        if padded != key:
+            yield padded, groups
 
 
 def near_miss_variants(key: str) -> Iterator[tuple[str, str]]:
