@@ -29,6 +29,7 @@ from paymatch.connectors.interfaces import BankFormat, BankSource
 from paymatch.connectors.plugins import PaymatchPluginManager
 from paymatch.core.errors import ConfigError, StatementError, StatementWarning
 from paymatch.core.models import Balance, Posting, Statement
+from paymatch.core.reconciler import _read_statement
 
 IBAN = "DE89370400440532013000"
 _MT_LINE = ":61:2512301230{mark}{amount}NTRFNONREF//B{ref}\n:86:166?20Order {ref}?32Kunde\n"
@@ -225,7 +226,9 @@ def test_keep_statuses_decides_what_is_a_posting_and_statuses_chooses_among_them
 
 
 def test_a_plugin_format_that_ignores_the_option_is_filtered_all_the_same(
-    paymatch_plugin_manager: PaymatchPluginManager, register_connector: Callable[..., str]
+    paymatch_plugin_manager: PaymatchPluginManager,
+    register_connector: Callable[..., str],
+    tmp_path: Path,
 ) -> None:
     class Careless(BankFormat):
         PLUGIN_NAME = "careless"
@@ -249,6 +252,21 @@ def test_a_plugin_format_that_ignores_the_option_is_filtered_all_the_same(
     assert [p.id for p in read_statement(b"CARELESS").postings] == ["0", "2"]
     assert [r.id for r in iter_statement(b"CARELESS") if isinstance(r, Posting)] == ["0", "2"]
     assert len(read_statement(b"CARELESS", statuses=None).postings) == 3
+    # The reconciler's import_statement(path) reads through the format directly: booked only.
+    path = tmp_path / "careless.txt"
+    path.write_bytes(b"CARELESS")
+    assert [p.id for p in _read_statement(path).postings] == ["0", "2"]
+
+
+def test_import_statement_reads_booked_postings_only(tmp_path: Path) -> None:
+    path = tmp_path / "day.sta"
+    path.write_text(
+        mt940_message([("1,00", "1")], interim=False, ref="DAY")
+        + mt940_message([("2,00", "2")], interim=True, ref="NOW")
+    )
+    statement = _read_statement(path)
+    assert [(p.amount, p.status) for p in statement.postings] == [(1, "BOOK")]
+    assert len(statement.balances) == len(read_statement(path, statuses=None).balances)
 
 
 # --- the invariant: filtering is selection, ids never change -------------------------------------
