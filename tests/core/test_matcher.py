@@ -487,3 +487,22 @@ def test_a_batch_holds_back_full_collections_and_restores_the_thresholds() -> No
     with pytest.raises(InputError, match="occurs twice"):
         index.match_batch(watched(posting("p1", amount="1"), posting("p1", amount="2")))
     assert gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("status", ["PDNG", "INFO", "Vorgemerkt"])
+def test_a_posting_the_bank_has_not_booked_is_suggested_never_assigned(status: str) -> None:
+    pending = posting(remittance="Bestellung 10023", status=status)
+    for decision in (
+        Matcher().match([pending], SHOP)[0],
+        Matcher().index(SHOP).match(pending),
+    ):
+        assert decision.decision is DecisionKind.SUGGESTED
+        assert decision.candidates[0].order_id == "o1"
+        assert f"not booked the posting (status {status})" in (decision.reason or "")
+
+
+@pytest.mark.parametrize("status", [None, "BOOK", "book"])
+def test_a_booked_posting_is_assigned(status: str | None) -> None:
+    booked = posting(remittance="Bestellung 10023", status=status)
+    (decision,) = Matcher().match([booked], SHOP)
+    assert [a.order_id for a in decision.assignments] == ["o1"]

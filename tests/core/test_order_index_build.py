@@ -1,5 +1,6 @@
 """The index's bulk build (``OrderIndex.add_entry``, written out for speed) files every order
-exactly where the helpers it stands for say: reference keys by :func:`reference_key`, customers
+exactly where the helpers it stands for say: reference keys by :func:`reference_key` (letter
+codes by :func:`code_key`, for order and invoice numbers only), customers
 by ``_customer_keys``, open amounts as ``_enter_amount`` does, names by :func:`quick_words`."""
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from paymatch.core.order_index import (
     own_reference_forms,
 )
 from paymatch.rules.parties import quick_words
-from paymatch.rules.references import reference_key
+from paymatch.rules.references import code_key, reference_key
 
 numbers = st.none() | st.one_of(
     st.sampled_from(["1", "01", "007", "0", "000", "12", "K-12", "SW12", "sw 1OO23", "x", "٣٤٥"]),
     st.text(alphabet="0123456789", min_size=1, max_size=6),
     st.text(alphabet="0O1IlSWRE -#.٣", min_size=1, max_size=8),
+    st.sampled_from(["XKPRT", "dummy-xkprt", "Abc", "ABCDEFGH", "Müller", "AB CD-EF"]),
 )
 names = st.none() | st.sampled_from(
     ["Anna Müller", "Müller Anna", "anna mueller", "Jo", "Müller GmbH & Co. KG", "  ", "Ab Cd"]
@@ -70,8 +72,12 @@ def reference_index(config: MatchConfig, added: list[OrderEntry]) -> dict[str, A
     open_count: Counter[str] = Counter()
     for entry in added:
         keys: list[str | None] = []
-        for value in (entry.number, entry.invoice_number, entry.customer_number):
+        for position, value in enumerate(
+            (entry.number, entry.invoice_number, entry.customer_number)
+        ):
             key = reference_key(value) if value else None
+            if key is None and value and position < 2:  # not for customer numbers
+                key = code_key(value)
             if key is not None and len(key) < config.references.min_key_length:
                 key = None
             if key is not None and key not in keys:
@@ -127,6 +133,8 @@ def test_bulk_build_files_every_order_where_the_helpers_say(
     }
     assert by_key == expected["by_key"]
     assert {entry.id: entry.keys for entry in added} == expected["keys"]
+    # texts are searched for letter codes exactly when the index holds one
+    assert bool(index.code_count) >= any(key.isalpha() for key in expected["by_key"])
     assert all(entry.keys is _NO_KEYS for entry in added if not any(entry.keys))
     assert index.by_word == expected["by_word"]
     assert index.by_name == expected["by_name"]

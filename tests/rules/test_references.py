@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -5,12 +7,14 @@ from hypothesis import strategies as st
 from paymatch.rules.references import (
     ReferenceKind,
     ReferenceRules,
+    code_key,
     exact_weight,
     near_miss,
     near_miss_variants,
     near_miss_weight,
     reference_key,
     scan,
+    scan_codes,
 )
 
 
@@ -137,3 +141,62 @@ def test_weights_order_exact_over_near_miss() -> None:
     assert anchored > exact
     assert longer > exact
     assert customer < exact
+
+
+# -- letter codes -------------------------------------------------------------------------------
+
+# Pretix-like codes: letters without vowels, so that no code is a word of the filler texts.
+CODE = st.text(alphabet="BCDFGHJKMNPQRSTVWXZ", min_size=5, max_size=7)
+FILLER = ["Bestellung", "vielen Dank", "Gruss", "Zahlung", "MfG", "Hallo Team,", "für"]
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("XKPRT", "XKPRT"),
+        ("dummy-xkprt", "DUMMYXKPRT"),
+        (" AB CD.EF ", "ABCDEF"),
+        ("Müller", None),  # not ASCII: a name, not a code
+        ("SW10023", None),  # a number: reference_key's
+        ("A--B", None),
+        ("", None),
+    ],
+)
+def test_code_keys(written: str, key: str | None) -> None:
+    assert code_key(written) == key
+
+
+def _codes(text: str, codes: set[str], min_length: int = 5) -> dict[str, tuple[str, bool]]:
+    found, _ = scan_codes(text, codes, min_length=min_length)
+    return {reference.key: (reference.written, reference.anchored) for reference in found}
+
+
+def test_scan_codes_finds_codes_written_every_way() -> None:
+    codes = {"XKPRT", "DUMMYHNWQZ"}
+    assert _codes("Bestellung DUMMY-XKPRT", codes) == {"XKPRT": ("XKPRT", False)}
+    assert _codes("Bestellung XKPRT", codes) == {"XKPRT": ("XKPRT", True)}
+    assert _codes("dummyxkprt danke", codes) == {"XKPRT": ("xkprt", False)}  # glued prefix
+    assert _codes("Dummy hnwqz", codes) == {"DUMMYHNWQZ": ("Dummy hnwqz", False)}
+    assert _codes("DUMMY1XKPRT XKPRT2 XKPR", codes) == {}  # beside digits: a number's
+    assert _codes("XKPRTS", codes) == {}  # an ending is tried, a beginning is not
+
+
+def test_scan_codes_counts_every_letter_string_tried() -> None:
+    found, tries = scan_codes("ab XKPRT", {"XKPRT"}, min_length=5)
+    assert [reference.key for reference in found] == ["XKPRT"]
+    assert tries == {5: 1, 7: 1}  # XKPRT, and the run "ab XKPRT"; "ab" is too short
+    assert scan_codes("Zahlung", set(), min_length=5)[1] == {7: 1, 6: 1, 5: 1}
+
+
+@given(
+    CODE,
+    st.lists(st.sampled_from(FILLER), max_size=3),
+    st.lists(st.sampled_from(FILLER), max_size=3),
+    st.sampled_from([str.upper, str.lower, str.title]),
+)
+def test_scan_codes_finds_a_code_among_any_words(
+    code: str, before: list[str], after: list[str], case: Any
+) -> None:
+    text = case(" ".join([*before, code, *after]))
+    assert set(_codes(text, {code})) == {code}
+    assert _codes(text, set()) == {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Protocol
 
 import attrs
@@ -29,6 +29,7 @@ from paymatch.rules.parties import quick_words
 from paymatch.rules.references import (
     ReferenceKind,
     TextReference,
+    code_key,
     exact_weight,
     near_miss,
     near_miss_variants,
@@ -36,6 +37,7 @@ from paymatch.rules.references import (
     reference_key,
     reference_prefix,
     scan,
+    scan_codes,
 )
 
 Ev = tuple[EvidenceKind, float, str]
@@ -51,6 +53,9 @@ class PostingView:
     posting: Posting
     references: tuple[TextReference, ...]
     tries: Counter[int]
+    """How many numbers of each key length the text offered (chances of a coincidental hit)."""
+    code_tries: Counter[int]
+    """The same for letter codes, which are far rarer by chance than numbers of their length."""
     own_references: list[str]
     payer_words: tuple[str, ...]
     iban: str | None
@@ -68,11 +73,19 @@ class PostingView:
         *,
         own_references: bool,
         patterns: tuple[ReferencePattern, ...] = (),
+        codes: Container[str] | None = None,
     ) -> PostingView:
+        """``codes``: the index's keys where it holds letter codes (``None``: it holds none)."""
         text = posting.remittance
         if posting.end_to_end_id:
             text = f"{text} {posting.end_to_end_id}"
         references = scan(text, min_length=config.references.min_key_length)
+        code_tries: Counter[int] = Counter()
+        if codes is not None:
+            letter_codes, code_tries = scan_codes(
+                text, codes, min_length=config.references.min_code_length
+            )
+            references += letter_codes
         own: list[str] = []
         if own_references:
             own = payment_reference.find_in_text(text)
@@ -98,12 +111,19 @@ class PostingView:
         return cls(
             posting=posting,
             references=references,
-            tries=Counter(len(reference.key) for reference in references),
+            tries=Counter(len(r.key) for r in references if not r.key.isalpha()),
+            code_tries=code_tries
+            + Counter(len(r.key) for r in references if r.kind and r.key.isalpha()),
             own_references=own,
             payer_words=parties.normalize_name(name) if name else (),
             iban=iban,
             foreign=foreign,
         )
+
+    def tries_of(self, key: str) -> int:
+        """The chances the text had of offering ``key`` by coincidence: numbers of its length,
+        or letter strings of its length for a letter code."""
+        return (self.code_tries if key.isalpha() else self.tries)[len(key)]
 
 
 @attrs.define(slots=True, eq=False)
@@ -179,7 +199,7 @@ class CandidateFinder:
                 weight = exact_weight(
                     written.key,
                     ReferenceKind.CUSTOMER_NUMBER,
-                    tries=view.tries[len(written.key)],
+                    tries=view.tries_of(written.key),
                     anchored=written.anchored,
                     rules=rules,
                 )
@@ -199,7 +219,7 @@ class CandidateFinder:
                 weight = exact_weight(
                     written.key,
                     kind,
-                    tries=view.tries[len(written.key)],
+                    tries=view.tries_of(written.key),
                     anchored=anchored,
                     rules=rules,
                 )
@@ -268,7 +288,11 @@ class CandidateFinder:
             if any(kind is ReferenceKind.CUSTOMER_NUMBER for _, kind in keyed(written.key))
         }
         for written in view.references:
-            if len(written.key) < rules.near_miss_min_length or written.key in customer_numbers:
+            if (
+                len(written.key) < rules.near_miss_min_length
+                or written.key in customer_numbers
+                or written.key.isalpha()  # letter codes count only exactly
+            ):
                 continue
             hits = [
                 (entry, kind, variant, how)
@@ -284,7 +308,7 @@ class CandidateFinder:
                 continue
             weight = near_miss_weight(
                 written.key,
-                tries=view.tries[len(written.key)],
+                tries=view.tries_of(written.key),
                 anchored=written.anchored,
                 rules=rules,
             )
@@ -400,6 +424,7 @@ class CandidateFinder:
             for written in view.references:
                 if (
                     len(written.key) >= minimum
+                    and not written.key.isalpha()
                     and OSA.distance(written.key, key, score_cutoff=1) == 1
                 ):
                     return near_miss(written.key, key) is not None
@@ -412,7 +437,7 @@ class CandidateFinder:
             if key is None or kind is ReferenceKind.CUSTOMER_NUMBER:
                 continue
             for written in view.references:
-                if len(written.key) < rules.near_miss_min_length:
+                if len(written.key) < rules.near_miss_min_length or written.key.isalpha():
                     continue
                 if OSA.distance(written.key, key, score_cutoff=1) > 1:
                     continue
@@ -421,7 +446,7 @@ class CandidateFinder:
                     continue
                 weight = near_miss_weight(
                     written.key,
-                    tries=view.tries[len(written.key)],
+                    tries=view.tries_of(written.key),
                     anchored=written.anchored,
                     rules=rules,
                 )
@@ -448,7 +473,7 @@ def _with_patterns(
             if pattern.refers_to is ReferenceKind.PAYMENT_REFERENCE:
                 own.append("".join(value.split()).upper())
                 continue
-            key = reference_key(value)
+            key = reference_key(value) or code_key(value)
             if key is not None:
                 typed[key] = TextReference(
                     key, value, reference_prefix(value), True, pattern.refers_to

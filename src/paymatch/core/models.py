@@ -186,7 +186,8 @@ class Posting(_Model):
     creditor_id: Text = None
     purpose_code: Text = None
     status: Text = None
-    """Entry status where the bank reports one (``BOOK``, ``PDNG``, ``INFO``)."""
+    """Entry status where the bank reports one (``BOOK``, ``PDNG``, ``INFO``). A posting with
+    a status other than ``BOOK`` is never assigned automatically, only suggested."""
     booking_text: Text = None
     """The bank's booking text of the entry (CAMT ``AddtlNtryInf``, e.g. "Überweisungsgutschr.")."""
     additional_info: Text = None

@@ -25,7 +25,7 @@ from paymatch.core.models import CashDiscount, Order, PaymentCode
 from paymatch.rules import creditor_reference, payment_reference
 from paymatch.rules.amounts import CashDiscountTerms
 from paymatch.rules.parties import normalize_name, quick_words
-from paymatch.rules.references import ReferenceKind, reference_key
+from paymatch.rules.references import ReferenceKind, code_key, reference_key
 
 _REFERENCE_FIELDS = (
     ("number", ReferenceKind.ORDER_NUMBER),
@@ -182,6 +182,9 @@ class OrderIndex:
         self.open_count: Counter[str] = Counter()
         self.sources: set[str] = set()
         self.history: dict[str, frozenset[str]] = {}
+        self.code_count = 0
+        """How many letter keys (order or invoice numbers without a digit) were indexed: texts
+        are searched for letter codes only where there are some."""
         self._min_key = config.references.min_key_length
         if history:
             self.set_history(history)
@@ -233,6 +236,8 @@ class OrderIndex:
             key = None
             if value:
                 key = (value.lstrip("0") or None) if value.isdigit() else reference_key(value)
+                if key is None and len(keys) < 2:  # an order or invoice number: a letter code?
+                    key = self.letter_key(value)
                 if key is not None:
                     if len(key) < min_key:
                         key = None
@@ -303,6 +308,15 @@ class OrderIndex:
             else:
                 amount_bucket.append(entry)
         return entry
+
+    def letter_key(self, value: str) -> str | None:
+        """The letter key of an order or invoice number without a digit (see :func:`code_key`).
+        Short ones are indexed too (``min_key_length`` applies): a plugin's reference pattern
+        may find them, where the text scan looks only for ``min_code_length`` letters or more."""
+        key = code_key(value)
+        if key is not None:
+            self.code_count += 1
+        return key
 
     def _enter_amount(self, entry: OrderEntry) -> None:
         currency = entry.currency

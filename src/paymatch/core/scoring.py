@@ -79,6 +79,10 @@ class Evaluation:
 _Assignable = Callable[[list[Hypothesis]], bool]
 
 
+def _never(_ranked: list[Hypothesis]) -> bool:
+    return False
+
+
 class Scorer:
     """Evaluates postings against an :class:`OrderIndex`."""
 
@@ -93,10 +97,27 @@ class Scorer:
 
         ``assignable`` tells whether a ranking decides the posting; if the primary candidates
         do not, the orders found by amount alone are weighed too.
+
+        A posting the bank has not booked (a ``status`` other than ``BOOK``: pending, or one a
+        profile does not know) is weighed like any other but never assigned: the bank may still
+        drop or change it, and its booking arrives later as a posting of its own.
         """
+        if posting.status is None or posting.status.upper() == "BOOK":
+            return self._evaluate(posting, assignable=assignable)
+        hypotheses = self._evaluate(posting, assignable=_never)
+        why = f"the bank has not booked the posting (status {posting.status})"
+        for hypothesis in hypotheses:
+            hypothesis.blocked = hypothesis.blocked or why
+        return hypotheses
+
+    def _evaluate(self, posting: Posting, *, assignable: _Assignable) -> list[Hypothesis]:
         index, config = self.index, self.config
         view = PostingView.of(
-            posting, config, own_references=bool(index.by_own_reference), patterns=self.patterns
+            posting,
+            config,
+            own_references=bool(index.by_own_reference),
+            patterns=self.patterns,
+            codes=index.by_key if index.code_count else None,
         )
         primary = self.finder.primary(view)
         secondary = self.finder.secondary(view, primary)

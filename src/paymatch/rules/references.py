@@ -7,6 +7,12 @@ Both sides are reduced to a *key*: upper case, separators removed, the letter pr
 (``O``->0, ``I``/``L``->1) and leading zeros removed. ``SW-10023`` and ``sw 1OO23`` both give
 ``10023``; ``RE-2026-00123`` gives ``202600123``.
 
+Some shops number their orders with *letter codes*, without any digit (pretix's ``XKPRT``,
+shown to customers as ``DUMMY-XKPRT``). Such a code's key is its letters in upper case; texts are
+searched for letter codes only where the index holds some, and only exactly (a near miss of a
+random letter code is no evidence a person would act on). See :func:`code_key` and
+:func:`scan_codes`.
+
 A *near miss* is a key one swapped pair, one dropped or one doubled/extra character away from an
 order's key: payers mistype, but a near miss is much weaker evidence than an exact hit, since
 many more numbers are one typo away from some order.
@@ -20,7 +26,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Container, Iterator
 from enum import StrEnum
 
 import attrs
@@ -77,6 +84,14 @@ class ReferenceRules(BaseModel):
     near_miss_min_length: int = Field(
         4, ge=2, description="Keys shorter than this get no near-miss search."
     )
+    min_code_length: int = Field(
+        5,
+        ge=3,
+        description="Order and invoice numbers without any digit (letter codes such as "
+        "`XKPRT`) are looked for in texts when they have at least this many letters (shorter "
+        "ones only where a plugin's reference pattern finds them); customer numbers without a "
+        "digit never are (they are often a name).",
+    )
     near_miss_neighbours: int = Field(
         3,
         ge=0,
@@ -131,6 +146,63 @@ def reference_key(value: str) -> str | None:
         return None
     core = _LEADING_LETTERS.sub("", compact).translate(_SLIPS).lstrip("0")
     return core or None
+
+
+# A letter code as a shop writes it: ASCII letters, words joined by single separators.
+_CODE = re.compile(r"[A-Za-z]+(?:[ \-./_][A-Za-z]+)*")
+# Letter words in a text, joined by single separators, not touching a digit (``DUMMY1Z3AS`` is a
+# number with a letter prefix, the digit scan's business).
+_CODE_RUN = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]+(?:[ \-./_][A-Za-z]+)*(?![0-9A-Za-z])")
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def code_key(value: str) -> str | None:
+    """The key of a letter code (an order or invoice number without any digit): its letters in
+    upper case (``DUMMY-XKPRT`` -> ``DUMMYXKPRT``); ``None`` for anything else. Letter keys never
+    meet digit keys: every key :func:`reference_key` gives has a digit."""
+    text = value.strip()
+    if not text.isascii() or _CODE.fullmatch(text) is None:
+        return None
+    return "".join(_LETTERS.findall(text)).upper()
+
+
+def scan_codes(
+    text: str, codes: Container[str], *, min_length: int
+) -> tuple[tuple[TextReference, ...], Counter[int]]:
+    """The letter codes among ``codes`` written in ``text``, and how many letter strings of each
+    length were tried (each one a chance of a coincidental hit, see :func:`exact_weight`).
+
+    Tried are the words of each run of letter words and the runs of up to four of them
+    (``DUMMY-XKPRT``, ``dummy xkprt``), and the endings of a long word, for a code glued to a
+    prefix (``DUMMYXKPRT`` names ``XKPRT``). Case does not matter.
+    """
+    found: dict[str, TextReference] = {}
+    tries: Counter[int] = Counter()
+    for run in _CODE_RUN.finditer(text):
+        offset = run.start()
+        atoms = [(atom.start(), atom.end()) for atom in _LETTERS.finditer(run.group())]
+        for first in range(len(atoms)):
+            for last in range(first, min(len(atoms), first + _MAX_RUN)):
+                start, end = offset + atoms[first][0], offset + atoms[last][1]
+                written = text[start:end]
+                key = "".join(_LETTERS.findall(written)).upper()
+                # a single word: also its endings, shortest last
+                cut_from = range(len(key) - min_length + 1) if first == last else range(1)
+                for cut in cut_from:
+                    ending = key[cut:]
+                    if len(ending) < min_length:
+                        break
+                    tries[len(ending)] += 1
+                    if ending not in codes:
+                        continue
+                    before = text[max(0, start + cut - _LOOK_BACK) : start + cut]
+                    anchored = _ANCHOR_BEFORE.search(before) is not None
+                    known = found.get(ending)
+                    if known is None or (anchored and not known.anchored):
+                        found[ending] = TextReference(
+                            ending, written[cut:], "", anchored, span=(start + cut, end)
+                        )
+    return tuple(found.values()), tries
 
 
 def reference_prefix(value: str) -> str:
@@ -254,6 +326,10 @@ def near_miss(written_key: str, order_key: str) -> str | None:
 
 
 def _key_space(key: str) -> float:
+    if key.isalpha():
+        # A letter code is counted like a number of its length, not as 26 letters a place:
+        # the strings texts are made of are words, and a code may read like one (DANKE).
+        return 10.0 ** len(key)
     digits = sum(character.isdigit() for character in key)
     return 10.0**digits * 26.0 ** (len(key) - digits)
 
