@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def mt940_message(lines: list[tuple[str, str]], *, interim: bool, ref: str = "S1
     """An MT940 statement, or an MT942 interim report, of ``(amount, reference)`` credits."""
     body = "".join(_MT_LINE.format(mark="C", amount=a, ref=r) for a, r in lines)
     if interim:
-        total = sum(float(a.replace(",", ".")) for a, _ in lines)  # the :90C: sum, text only
+        total = sum(Decimal(a.replace(",", ".")) for a, _ in lines)  # the :90C: sum
         sums = f":90C:{len(lines)}EUR{total:.2f}".replace(".", ",")
         return (
             f":20:{ref}\n:25:{IBAN}\n:28C:1/1\n:34F:EUR0,00\n:13D:2512301200+0100\n"
@@ -85,7 +86,7 @@ def camt_file(codes: list[str], kind: str = "052") -> bytes:
 # --- the option ----------------------------------------------------------------------------------
 
 
-def test_the_option_is_names_a_name_or_none() -> None:
+def test_the_option_takes_names_one_name_or_none() -> None:
     assert status_set(None) is None
     assert status_set("pdng") == {"PDNG"}
     assert status_set(["book", " Pdng "]) == {"BOOK", "PDNG"}

@@ -71,7 +71,7 @@ def only_statuses(
         yield from records
         return
     for record in records:
-        if type(record) is not Posting or wanted_status(record.status, statuses):
+        if not isinstance(record, Posting) or wanted_status(record.status, statuses):
             yield record
 
 
