@@ -96,6 +96,8 @@ def test_the_option_takes_names_one_name_or_none() -> None:
         status_set(["BOOK", ""])
     with pytest.raises(ConfigError, match="non-empty strings"):
         status_set([1])  # type: ignore[list-item]
+    with pytest.raises(ConfigError, match="non-empty strings"):
+        status_set(1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,10 @@ def status_set(statuses: Statuses, *, field: str = "statuses") -> frozenset[str]
     error (it would leave out every posting: ``None`` is how to ask for all)."""
     if statuses is None:
         return None
-    names = [statuses] if isinstance(statuses, str) else list(statuses)
+    try:
+        names = [statuses] if isinstance(statuses, str) else list(statuses)
+    except TypeError:
+        names = [statuses]  # not a collection: refused below
     if not all(isinstance(name, str) and name.strip() for name in names):
         raise ConfigError(f"status names must be non-empty strings, not {statuses!r}", field=field)
     if not names:
