@@ -47,6 +47,7 @@ def status_set(statuses: Statuses, *, field: str = "statuses") -> frozenset[str]
     error (it would leave out every posting: ``None`` is how to ask for all)."""
     if statuses is None:
         return None
+    names: list[object]
     try:
         names = [statuses] if isinstance(statuses, str) else list(statuses)
     except TypeError:
@@ -58,7 +59,7 @@ def status_set(statuses: Statuses, *, field: str = "statuses") -> frozenset[str]
             "no status given: pass status names (e.g. {'BOOK', 'PDNG'}) or None for every posting",
             field=field,
         )
-    return frozenset(name.strip().upper() for name in names)
+    return frozenset(str(name).strip().upper() for name in names)
 
 
 def wanted_status(status: str | None, statuses: frozenset[str] | None) -> bool:
