@@ -426,7 +426,7 @@ def wolph_check(root: Path, rel: str) -> Outcome:
         return _rejected(lambda: mt940.read(path))
     strict_ok = True
     try:
-        mt940.read(path)
+        mt940.read(path, statuses=None)  # the whole file, MT942 pending items too
     except StatementError:
         strict_ok = False
     statements = mt940.parse(path, strict=strict_ok)
@@ -1024,21 +1024,22 @@ def _oca_mt940(root: Path, rel: str) -> Outcome:
 def _parse_only(root: Path, rel: str) -> Outcome:
     if rel in DISAGREEMENTS:
         # The source expects an error; we read the file on purpose (reason in DISAGREEMENTS).
-        read_statement(root / rel, format="mt940")
+        read_statement(root / rel, format="mt940", statuses=None)
         return Outcome("read on purpose", notes=[DISAGREEMENTS[rel]])
     if rel in MEANT_INVALID:
         return _rejected(
             lambda: read_statement(root / rel, format="mt940"), must_mention=MEANT_INVALID[rel]
         )
     try:
-        read_statement(root / rel, format="mt940")
+        # Every posting, MT942 pending items too (they are left out by default).
+        read_statement(root / rel, format="mt940", statuses=None)
     except StatementError as error:
         if rel not in DAMAGED:
             return Outcome("failed", [f"rejected: {error}"])
         # A damaged file: refused by default (clear message), readable with strict=False.
         if DAMAGED[rel] not in str(error):
             return Outcome("failed", [f"rejected for another reason: {error}"])
-        read_statement(root / rel, format="mt940", strict=False)
+        read_statement(root / rel, format="mt940", strict=False, statuses=None)
         return Outcome(
             "parsed",
             notes=[f"damaged ({DAMAGED[rel]}): refused by default, read with strict=False"],

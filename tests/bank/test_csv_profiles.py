@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paymatch.connectors.bank import bank_csv, read_statement
+from paymatch.connectors.bank import bank_csv, iter_statement, read_statement
 from paymatch.core.errors import StatementError
 
 ACCOUNT = "DE12500105170648489890"
@@ -891,9 +891,16 @@ def test_a_space_between_thousands_is_read(space: str) -> None:
     assert bank_csv.parse_number(f"-1{space}292,79", ",", "") == Decimal("-1292.79")
 
 
-def test_a_file_without_bookings_says_so() -> None:
-    with pytest.raises(StatementError, match=r"no transactions found .* 2 row\(s\) are no book"):
-        read_statement(qonto_en(QONTO_ROWS[1:3]).encode())
+def test_a_file_without_bookings_is_a_statement_without_postings() -> None:
+    # Rows that are no bookings (keep_statuses) or not wanted (statuses) leave a valid file
+    # behind, as an MT942 of pending items only; a file without any row is an error.
+    data = qonto_en(QONTO_ROWS[1:3]).encode()
+    statement = read_statement(data)
+    assert (statement.postings, statement.format) == ((), "csv:qonto")
+    assert list(iter_statement(data)) == []
+    assert read_statement(data, statuses=None).postings == ()  # keep_statuses still applies
+    with pytest.raises(StatementError, match=r"no transactions found \(profile 'qonto'\)"):
+        read_statement(qonto_en([]).encode(), profile="qonto")
 
 
 QONTO_STATUSES = sorted(bank_csv.builtin_profiles()["qonto"].status_values)

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from paymatch.connectors.bank import iter_statement
+from paymatch.connectors.bank import DEFAULT_STATUSES, iter_statement
 from paymatch.core.models import Posting
 from paymatch.interchange import write_json_lines
 
@@ -24,6 +24,7 @@ def _postings(
     format: str | None,
     encoding: str | None,
     profile: str | None,
+    statuses: frozenset[str] | None,
     progress: Progress | None,
 ) -> Iterator[Posting]:
     """Every posting of every file once: a posting id seen before (overlapping statements)
@@ -34,7 +35,12 @@ def _postings(
     for path in files:
         batch: list[Posting] = []
         for record in iter_statement(
-            path, format=format, encoding=encoding, profile=profile, source_name=str(path)
+            path,
+            format=format,
+            encoding=encoding,
+            profile=profile,
+            source_name=str(path),
+            statuses=statuses,
         ):
             if isinstance(record, Posting) and record.id not in seen:
                 batch.append(record)
@@ -69,18 +75,44 @@ def _postings(
     default=None,
     help="CSV profile: a built-in name (e.g. sparkasse) or a TOML file.",
 )
-def postings(
+@click.option(
+    "--status",
+    "status_names",
+    multiple=True,
+    metavar="NAME",
+    help="Write postings of this status (repeatable, e.g. --status BOOK --status PDNG); "
+    "default: booked (BOOK) only.",
+)
+@click.option(
+    "--all-statuses",
+    is_flag=True,
+    help="Write every posting, pending (PDNG, MT942 items) and informational ones too.",
+)
+def postings(  # noqa: PLR0917 - click passes the options
     files: tuple[Path, ...],
     out: Path | None,
     format: str | None,
     encoding: str | None,
     profile: str | None,
+    status_names: tuple[str, ...],
+    all_statuses: bool,
 ) -> None:
     """Read bank statements (CAMT, MT940/MT942, CSV) and write their postings as JSON Lines.
 
-    Postings that appear in several files (overlapping statements) are written once. Nothing
-    is written when any file cannot be read.
+    Only booked postings are written by default: pending ones (CAMT PDNG entries, MT942 items,
+    CSV rows marked "Vorgemerkt") may be booked later under another identity or never; choose
+    others with --status or --all-statuses. Postings that appear in several files (overlapping
+    statements) are written once. Nothing is written when any file cannot be read.
     """
+    if all_statuses and status_names:
+        raise click.UsageError("--status and --all-statuses exclude each other")
+    statuses = (
+        None
+        if all_statuses
+        else frozenset(name.strip().upper() for name in status_names) or DEFAULT_STATUSES
+    )
+    if statuses is not None and not all(statuses):
+        raise click.BadParameter("a status name is empty", param_hint="--status")
     console = Console(stderr=True)
     large = sum(path.stat().st_size for path in files) >= _PROGRESS_BYTES
     show = console.is_terminal and large
@@ -101,12 +133,24 @@ def postings(
         with progress:
             result = list(
                 _postings(
-                    files, format=format, encoding=encoding, profile=profile, progress=progress
+                    files,
+                    format=format,
+                    encoding=encoding,
+                    profile=profile,
+                    statuses=statuses,
+                    progress=progress,
                 )
             )
     else:
         result = list(
-            _postings(files, format=format, encoding=encoding, profile=profile, progress=None)
+            _postings(
+                files,
+                format=format,
+                encoding=encoding,
+                profile=profile,
+                statuses=statuses,
+                progress=None,
+            )
         )
     write_json_lines(result, out)
     if out is not None:

@@ -289,7 +289,9 @@ class BankFormat(ABC):
         """The file's postings and balances, streamed in bounded memory.
 
         Raises :class:`~paymatch.core.errors.StatementError` saying where (file, line or XML path)
-        and why.
+        and why. Options include ``statuses`` (status names, default ``{"BOOK"}``; ``None``: all):
+        the postings to return by their ``status`` (one without counts as ``BOOK``).
+        ``read_statement``/``iter_statement`` apply it again, so a format may ignore it.
         """
 
     def read(

@@ -1152,6 +1152,11 @@ def _read_statement(path: Path) -> Statement:
     for bank_format in plugins.bank_formats():
         if bank_format.sniff(head):
             statement: Statement = bank_format.read(path)
+            # Booked postings only (the formats' default; again here for a plugin format that
+            # ignores it): a pending one may never be booked, or come again under another id.
+            booked = tuple(p for p in statement.postings if (p.status or "BOOK").upper() == "BOOK")
+            if len(booked) < len(statement.postings):
+                statement = statement.model_copy(update={"postings": booked})
             return statement
     names = ", ".join(f.PLUGIN_NAME for f in plugins.bank_formats()) or "none installed"
     raise InputError(f"not a bank statement format paymatch reads ({names})", where=str(path))

@@ -11,6 +11,12 @@ that detect the format from the content and dispatch:
 * :func:`iter_statement` - postings and balances one by one in bounded memory (an error may come
   after some records were handed out; the caller discards them).
 
+Both return booked postings only by default: ``statuses`` (status names, default ``{"BOOK"}``,
+``None`` for every posting) is one rule for every format, so a pending CAMT entry, an MT942 item
+or a CSV row marked "Vorgemerkt" is left out unless asked for. The format applies it, and these
+entry points apply it once more, so that a plugin format that ignores the option cannot hand out
+a pending posting as booked.
+
 See docs/bank-statements.md.
 """
 
@@ -21,12 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from paymatch.connectors.bank import _source
-from paymatch.connectors.bank._records import statement_from_records
+from paymatch.connectors.bank._records import (
+    DEFAULT_STATUSES,
+    Statuses,
+    keep_statuses_of,
+    only_statuses,
+    statement_from_records,
+    status_set,
+)
 from paymatch.connectors.interfaces import BankFormat
 from paymatch.core.errors import StatementError
 from paymatch.core.models import Balance, Posting, Statement
 
 __all__ = [
+    "DEFAULT_STATUSES",
     "detect_format",
     "iter_statement",
     "read_statement",
@@ -108,20 +122,24 @@ def read_statement(
     encoding: str | None = None,
     profile: Any = None,
     source_name: str | None = None,
+    statuses: Statuses = DEFAULT_STATUSES,
     **options: Any,
 ) -> Statement:
     """Read a bank statement file (path, bytes or binary stream) into one Statement.
 
     ``format`` ("camt", "mt940", "csv") skips detection; ``encoding`` overrides the detected
     text encoding (MT940, CSV); ``profile`` is a CSV profile (a built-in name, a TOML file or a
-    :class:`~paymatch.connectors.bank.bank_csv.CsvProfile`). Other options go to the format
-    module (e.g. ``strict=False`` for damaged MT940 files). An empty file is an error.
+    :class:`~paymatch.connectors.bank.bank_csv.CsvProfile`); ``statuses`` the posting statuses
+    returned (default ``{"BOOK"}``: booked only; ``{"BOOK", "PDNG"}`` adds pending ones, ``None``
+    returns all). Other options go to the format module (e.g. ``strict=False`` for damaged MT940
+    files). An empty file is an error; a statement whose postings are all left out is not.
     """
+    wanted = status_set(statuses)
     module, opts, where = _prepare(
         path_or_bytes, format, source_name, {"encoding": encoding, "profile": profile, **options}
     )
-    statement: Statement = module.read(path_or_bytes, source_name=where, **opts)
-    return statement
+    statement: Statement = module.read(path_or_bytes, source_name=where, statuses=wanted, **opts)
+    return keep_statuses_of(statement, wanted)
 
 
 def iter_statement(
@@ -131,17 +149,19 @@ def iter_statement(
     encoding: str | None = None,
     profile: Any = None,
     source_name: str | None = None,
+    statuses: Statuses = DEFAULT_STATUSES,
     **options: Any,
 ) -> Iterator[Posting | Balance]:
-    """The streaming counterpart of :func:`read_statement`: postings and balances one by one."""
+    """The streaming counterpart of :func:`read_statement`: postings and balances one by one.
+
+    A file that is no statement raises (each format checks that); a statement whose postings
+    are all left out by ``statuses`` hands out its balances only, or nothing.
+    """
+    wanted = status_set(statuses)
     module, opts, where = _prepare(
         path_or_bytes, format, source_name, {"encoding": encoding, "profile": profile, **options}
     )
     records: Iterator[Posting | Balance] = module.iter_records(
-        path_or_bytes, source_name=where, **opts
+        path_or_bytes, source_name=where, statuses=wanted, **opts
     )
-    first = next(records, None)
-    if first is None:
-        raise StatementError("the file holds no statement", where=where)
-    yield first
-    yield from records
+    yield from only_statuses(records, wanted)

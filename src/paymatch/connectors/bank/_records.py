@@ -21,7 +21,7 @@ unchanged by validating it again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,9 +29,55 @@ from typing import Any
 from pydantic import ValidationError
 
 from paymatch.connectors.bank.identity import PostingIdentities, identity_key
-from paymatch.core.errors import MoneyError, PaymatchError, StatementError
+from paymatch.core.errors import ConfigError, MoneyError, PaymatchError, StatementError
 from paymatch.core.models import Balance, Posting, Statement
 from paymatch.core.money import normalize_currency, parse_amount
+
+BOOKED = "BOOK"
+DEFAULT_STATUSES: frozenset[str] = frozenset({BOOKED})
+"""The ``statuses`` option's default in every format: booked postings only."""
+
+Statuses = Collection[str] | str | None
+"""The ``statuses`` option as a caller gives it: status names, one name, or ``None`` for all."""
+
+
+def status_set(statuses: Statuses, *, field: str = "statuses") -> frozenset[str] | None:
+    """The ``statuses`` option of every bank format, normalised: upper-case names, or ``None``
+    (every posting). A single name counts as a collection of one; an empty collection is an
+    error (it would leave out every posting: ``None`` is how to ask for all)."""
+    if statuses is None:
+        return None
+    names: list[object]
+    try:
+        names = [statuses] if isinstance(statuses, str) else list(statuses)
+    except TypeError:
+        names = [statuses]  # not a collection: refused below
+    if not all(isinstance(name, str) and name.strip() for name in names):
+        raise ConfigError(f"status names must be non-empty strings, not {statuses!r}", field=field)
+    if not names:
+        raise ConfigError(
+            "no status given: pass status names (e.g. {'BOOK', 'PDNG'}) or None for every posting",
+            field=field,
+        )
+    return frozenset(str(name).strip().upper() for name in names)
+
+
+def wanted_status(status: str | None, statuses: frozenset[str] | None) -> bool:
+    """Whether a posting of this status is returned; one without a status counts as booked."""
+    return statuses is None or (status.upper() if status else BOOKED) in statuses
+
+
+def only_statuses(
+    records: Iterable[Posting | Balance], statuses: frozenset[str] | None
+) -> Iterator[Posting | Balance]:
+    """``records`` without the postings whose status is not in ``statuses`` (balances pass)."""
+    if statuses is None:
+        yield from records
+        return
+    for record in records:
+        if not isinstance(record, Posting) or wanted_status(record.status, statuses):
+            yield record
+
 
 # How clean_posting_values treats each field it knows (plain constants: this is the hot path).
 _TEXT = "stripped; blank is None"
@@ -320,5 +366,29 @@ def statement_from_records(
     )
 
 
-def collect(records: Iterable[Posting | Balance], *, format: str, where: str) -> Statement:
-    return statement_from_records(records, format=format, source_name=where)
+def collect(
+    records: Iterable[Posting | Balance],
+    *,
+    format: str,
+    where: str,
+    statuses: frozenset[str] | None = None,
+    empty_ok: bool = False,
+) -> Statement:
+    """One Statement from every record of a file (``records`` unfiltered), keeping the postings
+    whose status is in ``statuses``. The file's account and currency, and whether it holds a
+    statement at all, are judged on every record: an MT942 whose items are all pending is a
+    statement without postings, not an empty file. ``empty_ok``: the format itself has checked
+    that the file is a statement (a CSV export whose rows are all left out)."""
+    everything = list(records)
+    if not everything and empty_ok:
+        return Statement(format=format, source_name=where)
+    statement = statement_from_records(everything, format=format, source_name=where)
+    return keep_statuses_of(statement, statuses)
+
+
+def keep_statuses_of(statement: Statement, statuses: frozenset[str] | None) -> Statement:
+    """``statement`` without the postings whose status is not in ``statuses``."""
+    if statuses is None or all(wanted_status(p.status, statuses) for p in statement.postings):
+        return statement
+    kept = tuple(p for p in statement.postings if wanted_status(p.status, statuses))
+    return statement.model_copy(update={"postings": kept})

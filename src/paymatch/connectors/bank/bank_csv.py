@@ -8,7 +8,8 @@ columns). Without an explicit profile the header row is searched among the first
 built-in profile whose required columns all appear there is used (the most specific one if
 several do). Where the user chooses the exported columns (Qonto), a profile marks fields as
 ``optional`` and names ``fallback`` columns; ``keep_statuses`` leaves out rows that are no
-bookings (declined, pending). See docs/bank-statements.md, "CSV profiles".
+postings at all (declined, cancelled). The ``statuses`` option (default ``{"BOOK"}``, as in every
+format) then leaves out pending rows. See docs/bank-statements.md, "CSV profiles".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -34,10 +36,17 @@ from pydantic import (
 )
 
 from paymatch.connectors.bank import _source
-from paymatch.connectors.bank._records import PostingBuilder, collect
+from paymatch.connectors.bank._records import (
+    DEFAULT_STATUSES,
+    PostingBuilder,
+    Statuses,
+    collect,
+    status_set,
+    wanted_status,
+)
 from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import split_sepa
-from paymatch.core.errors import StatementError
+from paymatch.core.errors import StatementError, StatementWarning
 from paymatch.core.models import Balance, Posting, Statement
 
 FORMAT = "csv"
@@ -119,12 +128,14 @@ class CsvProfile(BaseModel):
     credit_values: tuple[str, ...] = ("H", "C", "CRDT", "Haben", "Credit")
     status_values: dict[str, str] = Field(default_factory=dict)
     """Maps the status column's cells (compared without regard to case) to ``BOOK``/``PDNG``/
-    ``INFO`` or another name; unmapped cells are kept as written."""
+    ``INFO`` or another name; unmapped cells are kept as written (and are then no ``BOOK``: the
+    ``statuses`` option leaves them out by default, with a warning)."""
     keep_statuses: tuple[str, ...] | None = None
-    """``None``: every row is a posting. Else only rows whose status (after ``status_values``) is
-    one of these, or whose status cell is empty or absent; every other status must then be known
-    to ``status_values``: an unknown one is an error, so that no new status word passes as
-    booked."""
+    """Which rows are postings at all (booked or pending), before the ``statuses`` option chooses
+    among them. ``None``: every row. Else only rows whose status (after ``status_values``) is one
+    of these, or whose status cell is empty or absent; every other status must then be known to
+    ``status_values``: an unknown one is an error, so that no new status word passes as a
+    posting."""
     optional: tuple[str, ...] = ()
     """Mapped fields whose column may be missing from the header (an export whose columns the
     user chooses); the field is then empty. Detection does not need these columns."""
@@ -510,13 +521,16 @@ def iter_records(
     source_name: str | None = None,
     encoding: str | None = None,
     profile: str | Path | CsvProfile | dict[str, Any] | None = None,
+    statuses: Statuses = DEFAULT_STATUSES,
     **options: Any,
 ) -> Iterator[Posting | Balance]:
-    """Postings of a bank CSV export, streaming (module docstring)."""
+    """Postings of a bank CSV export, streaming (module docstring); ``statuses``: those of
+    these statuses (default booked only, ``None``: all; after the profile's ``keep_statuses``)."""
     if options:
         raise TypeError(f"unknown option(s) for CSV: {', '.join(sorted(options))}")
     where = _source.source_name_of(source, source_name)
-    yield from _read_with(_Reader(where, _profiles_for(profile, where)), source, encoding)
+    reader = _Reader(where, _profiles_for(profile, where), status_set(statuses))
+    yield from _read_with(reader, source, encoding)
 
 
 def _read_with(
@@ -529,9 +543,15 @@ def _read_with(
 
 
 class _Reader:
-    def __init__(self, where: str, candidates: list[CsvProfile]) -> None:
+    def __init__(
+        self,
+        where: str,
+        candidates: list[CsvProfile],
+        statuses: frozenset[str] | None = DEFAULT_STATUSES,
+    ) -> None:
         self.where = where
         self.candidates = candidates
+        self.statuses = statuses
         self.chosen: CsvProfile | None = None
 
     def error(self, reason: str, line: int | None, field: str | None = None) -> StatementError:
@@ -571,7 +591,8 @@ class _Reader:
             )
             builder = PostingBuilder(self.where)
             pending: list[tuple[int, list[str]]] = []
-            produced = left_out = 0
+            rows = 0
+            unknown: dict[str, int] = {}  # status words the profile does not map, left out
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -582,18 +603,31 @@ class _Reader:
                 pending.append((reader.line_num, row))
                 if len(pending) > profile.footer_rows:
                     number, data = pending.pop(0)
+                    rows += 1
                     status = self.status(layout, data, number)
                     keep = profile.keep_statuses
                     if keep is not None and status is not None and status not in keep:
-                        left_out += 1  # declined, pending, ...: no booking (keep_statuses)
-                        continue
-                    yield self.posting(builder, layout, data, number, account, status=status)
-                    produced += 1
+                        continue  # declined, cancelled, ...: no posting at all (keep_statuses)
+                    # Built even when left out below, so that ids do not depend on the option.
+                    posting = self.posting(builder, layout, data, number, account, status=status)
+                    if wanted_status(status, self.statuses):
+                        yield posting
+                    elif status is not None and status not in layout.statuses.values():
+                        unknown[status] = unknown.get(status, 0) + 1
         except csv.Error as error:
             raise self.error(f"not valid CSV: {error}", reader.line_num) from None
-        if produced == 0:
-            booked = f"; {left_out} row(s) are no bookings (keep_statuses)" if left_out else ""
-            raise self.error(f"no transactions found (profile {profile.name!r}){booked}", None)
+        if rows == 0:
+            raise self.error(f"no transactions found (profile {profile.name!r})", None)
+        if unknown:
+            words = ", ".join(f"{word!r} ({count})" for word, count in sorted(unknown.items()))
+            warnings.warn(
+                StatementWarning(
+                    f"{self.where}: rows whose status the profile {profile.name!r} does not map "
+                    f"are no bookings and were left out: {words}; map them in status_values of "
+                    "an own profile (or pass statuses=None)"
+                ),
+                stacklevel=3,
+            )
 
     def _choose(self, head: list[str]) -> tuple[CsvProfile, int]:
         if len(self.candidates) == 1:
@@ -794,9 +828,13 @@ def read(
     where = _source.source_name_of(source, source_name)
     encoding = options.pop("encoding", None)
     profile = options.pop("profile", None)
+    statuses = status_set(options.pop("statuses", DEFAULT_STATUSES))
     if options:
         raise TypeError(f"unknown option(s) for CSV: {', '.join(sorted(options))}")
-    reader = _Reader(where, _profiles_for(profile, where))
-    statement = collect(_read_with(reader, source, encoding), format=FORMAT, where=where)
+    reader = _Reader(where, _profiles_for(profile, where), statuses)
+    # The reader raises for a file without rows; one whose rows are all left out is a
+    # statement without postings.
+    records = _read_with(reader, source, encoding)
+    statement = collect(records, format=FORMAT, where=where, empty_ok=True)
     name = reader.chosen.name if reader.chosen else "custom"
     return statement.model_copy(update={"format": f"{FORMAT}:{name}"})

@@ -17,7 +17,8 @@ of them. Options (all keyword-only):
     The entry statuses to return postings for, default ``{"BOOK"}``: only booked entries are
     bookings. Pass ``{"BOOK", "PDNG"}`` for pending entries of an intraday camt.052 too, or
     ``None`` for every status. Each posting carries its ``status``; an entry without one counts
-    as ``BOOK``.
+    as ``BOOK``. The same option, with the same default, as every format's (a file whose entries
+    are all left out is a statement without postings).
 ``timezone``
     An IANA zone name or ``tzinfo``. A booking given as date-time with a UTC offset is dated in
     this zone (``2014-01-04T23:00:00Z`` is 5 January in ``Europe/Berlin``). Default: the date as
@@ -29,11 +30,12 @@ of them. Options (all keyword-only):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from paymatch.connectors.bank._records import DEFAULT_STATUSES, Statuses, status_set
 from paymatch.connectors.bank.camt_input import (
     Source,
     looks_like_camt,
@@ -115,7 +117,7 @@ def _iter_all(
 def _options(
     *,
     encoding: str | None = None,
-    statuses: Collection[str] | None = ("BOOK",),
+    statuses: Statuses = DEFAULT_STATUSES,
     timezone: str | tzinfo | None = None,
     strict: bool = False,
 ) -> Options:
@@ -129,7 +131,7 @@ def _options(
         zone = timezone
     return Options(
         encoding=encoding,
-        statuses=None if statuses is None else frozenset(s.upper() for s in statuses),
+        statuses=status_set(statuses),
         zone=zone,
         strict=strict,
     )

@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
+from paymatch.connectors.bank._records import DEFAULT_STATUSES, wanted_status
 from paymatch.connectors.bank.camt_entry import Entry, RecordContext, account_id, read_entry
 from paymatch.connectors.bank.camt_input import Document, Utf8Stream
 from paymatch.connectors.bank.camt_xml import (
@@ -77,7 +78,7 @@ _BALANCE_KINDS = {
 @dataclass(frozen=True, slots=True)
 class Options:
     encoding: str | None = None
-    statuses: frozenset[str] | None = frozenset({"BOOK"})
+    statuses: frozenset[str] | None = DEFAULT_STATUSES
     zone: tzinfo | None = None
     strict: bool = False
 
@@ -342,11 +343,13 @@ class _DocumentReader:
         self.entry_index += 1
         entry = read_entry(element, record.context)
         _count(record, entry)
-        statuses = self.options.statuses
-        if statuses is not None and (entry.status or "BOOK") not in statuses:
-            return
+        keep = wanted_status(entry.status, self.options.statuses)
         for fields in entry.postings:
-            yield self._posting(fields, entry)
+            # Built (id numbered, values checked) even when left out, so that ids and errors
+            # are the same whatever the statuses option.
+            posting = self._posting(fields, entry)
+            if keep:
+                yield posting
 
     def _posting(self, fields: dict[str, Any], entry: Entry) -> Posting:
         key = identity_key(

@@ -17,6 +17,12 @@ banks write garbage such as ``:65F:Dnullnull7414,3`` in its place), unknown fiel
 fields without ``:20:``/``:25:``/opening balance. Use it only for a file you know to be complete:
 a truncated file then imports without complaint. Fragments without a balance carry no currency
 and cannot become postings.
+
+The postings of an MT940 are booked (status ``BOOK``), the items of an MT942 interim report are
+pending (``PDNG``, German "Vormerkposten"): like every format, ``statuses`` (default
+``{"BOOK"}``, ``None`` for all) chooses which are returned, so an MT942's items are left out
+unless ``statuses={"BOOK", "PDNG"}`` is passed. Its balances are returned either way, and an
+MT942 whose items are all left out is a statement without postings, not an error.
 """
 
 from __future__ import annotations
@@ -30,7 +36,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from paymatch.connectors.bank import _source
-from paymatch.connectors.bank._records import PostingBuilder, blank_posting_values, collect
+from paymatch.connectors.bank._records import (
+    DEFAULT_STATUSES,
+    PostingBuilder,
+    Statuses,
+    blank_posting_values,
+    collect,
+    status_set,
+    wanted_status,
+)
 from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import SEPA_TAGS, Details, parse_details
 from paymatch.core.errors import MoneyError, StatementError
@@ -908,6 +922,7 @@ def iter_records(
     source_name: str | None = None,
     encoding: str | None = None,
     strict: bool = True,
+    statuses: Statuses = DEFAULT_STATUSES,
     **options: Any,
 ) -> Iterator[Posting | Balance]:
     """Postings and balances of an MT940/MT942 file, streaming (see the module docstring).
@@ -917,6 +932,7 @@ def iter_records(
     """
     if options:
         raise TypeError(f"unknown option(s) for MT940: {', '.join(sorted(options))}")
+    wanted = status_set(statuses)
     where = _source.source_name_of(source, source_name)
     with _source.open_binary(source, where) as stream:
         builder = PostingBuilder(where)
@@ -924,6 +940,7 @@ def iter_records(
         current: Mt940Statement | None = None
         account: str | None = None
         currency = status = ""
+        keep = True
         for item in _items(stream, where, encoding, strict):
             if isinstance(item, Mt940Transaction):
                 if item.statement is not current:
@@ -933,8 +950,13 @@ def iter_records(
                     account = current.account_id
                     currency = _statement_currency(current, item.line, where)
                     status = "PDNG" if current.kind == "mt942" else "BOOK"
+                    keep = wanted_status(status, wanted)
+                # Built (and checked) even when left out: read() and iter_records() refuse the
+                # same files whatever the option.
                 values, given = posting_values(item, account, currency, status, where)
-                yield builder.clean_posting(values, given)
+                posting = builder.clean_posting(values, given)
+                if keep:
+                    yield posting
             else:
                 for balance in _balances(item):
                     yield builder.balance(balance, line=item.line)
@@ -964,4 +986,8 @@ def read(
 ) -> Statement:
     """The whole file as one Statement; any error raises StatementError and returns nothing."""
     where = _source.source_name_of(source, source_name)
-    return collect(iter_records(source, source_name=where, **options), format=FORMAT, where=where)
+    wanted = status_set(options.pop("statuses", DEFAULT_STATUSES))
+    # Every record is read, so that an MT942 of pending items only is a statement (with its
+    # account and currency) without postings rather than "no statement".
+    records = iter_records(source, source_name=where, statuses=None, **options)
+    return collect(records, format=FORMAT, where=where, statuses=wanted)
