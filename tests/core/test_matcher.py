@@ -16,6 +16,7 @@ from paymatch import (
     Order,
     Posting,
 )
+from paymatch.core.candidates import PostingView
 from paymatch.rules import creditor_reference, payment_reference
 from paymatch.rules.extensions import ReferencePattern
 
@@ -521,6 +522,7 @@ MANY = [
         ({"invoice_number": "RE-2026-00123"}, "Rechnung RE-2026-123"),
         ({"invoice_number": "RE-2026-00123"}, "re 2026 000123"),
         ({"invoice_number": "2026/00123"}, "RG 2026-123"),
+        ({"invoice_number": "RE26-00123"}, "RE 26-123"),  # a two-digit year
         ({"number": "000000123"}, "Bestellung 000000123"),  # Magento's numbering
     ],
 )
@@ -535,3 +537,14 @@ def test_a_serial_read_with_other_padding_names_no_other_number() -> None:
     (decision,) = Matcher().match([posting(remittance="Termin 2026-123")], orders)
     named = [c for c in decision.candidates if c.order_id == "t"]
     assert not any(e.kind is EvidenceKind.REFERENCE for c in named for e in c.evidence)
+
+
+def test_serials_read_with_other_padding_are_no_further_chances() -> None:
+    # Only the numbers written count as chances of a coincidence: the padded readings of
+    # RE-2026-123 name nothing but a number with that year and serial.
+    config = MatchConfig()
+    alone = PostingView.of(posting(remittance="SW10023"), config, own_references=False)
+    both = PostingView.of(posting(remittance="SW10023 RE-2026-123"), config, own_references=False)
+    padded = [r for r in both.references if r.groups is not None]
+    assert padded
+    assert both.tries - alone.tries == {len("2026123"): 1, len("123"): 1}

@@ -210,7 +210,8 @@ def test_scan_codes_finds_a_code_among_any_words(
         ("R2026.11.0042", ("2026", "11", "42")),
         ("202600123", None),  # one group: its serial cannot be told from its year
         ("SW10023", None),
-        ("12-34567-89012", None),  # no year first
+        ("RE26-00123", ("26", "123")),
+        ("123-45678-9", None),  # no year first
     ],
 )
 def test_serial_groups(value: str, groups: tuple[str, ...] | None) -> None:

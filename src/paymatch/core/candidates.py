@@ -110,7 +110,11 @@ class PostingView:
         return cls(
             posting=posting,
             references=references,
-            tries=Counter(len(r.key) for r in references if not r.key.isalpha()),
+            # a serial read with other padding is no further chance: it names only a number
+            # with the same groups
+            tries=Counter(
+                len(r.key) for r in references if r.groups is None and not r.key.isalpha()
+            ),
             code_tries=Counter(len(r.key) for r in references if r.key.isalpha()),
             own_references=own,
             payer_words=parties.normalize_name(name) if name else (),
@@ -121,7 +125,7 @@ class PostingView:
     def tries_of(self, key: str) -> int:
         """The chances the text had of offering ``key`` by coincidence: numbers of its length,
         or letter strings of its length for a letter code."""
-        return (self.code_tries if key.isalpha() else self.tries)[len(key)]
+        return max(1, (self.code_tries if key.isalpha() else self.tries)[len(key)])
 
 
 @attrs.define(slots=True, eq=False)

@@ -277,15 +277,17 @@ def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
     return tuple(found.values())
 
 
-# A number with a year and a serial: RE-2026-00123, AU2026-0001, 2026/00123.
-_YEAR_SERIAL = re.compile(r"[A-Za-z]{0,4}[ \-./]?((?:19[5-9]|20[0-9])[0-9])(?:[ \-./][0-9]+)+")
+# A number with a year and a serial: RE-2026-00123, AU2026-0001, 2026/00123, RE26-00123.
+_YEAR_SERIAL = re.compile(
+    r"[A-Za-z]{0,4}[ \-./]?(?:(?:19[5-9]|20[0-9])[0-9]|[0-9]{2})(?:[ \-./][0-9]+)+"
+)
 _DIGIT_GROUP = re.compile(r"[0-9]+")
 _SERIAL_WIDTH = 8
 
 
 def serial_groups(value: str) -> tuple[str, ...] | None:
-    """The digit groups of a year-and-serial number without their leading zeros
-    (``RE-2026-00123`` -> ``("2026", "123")``), ``None`` for any other number."""
+    """The digit groups of a year-and-serial number (a year of four or two digits first) without
+    their leading zeros (``RE-2026-00123`` -> ``("2026", "123")``), ``None`` for any other."""
     if _YEAR_SERIAL.fullmatch(value.strip()) is None:
         return None
     return tuple(group.lstrip("0") or "0" for group in _DIGIT_GROUP.findall(value))
