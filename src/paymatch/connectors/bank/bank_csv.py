@@ -501,10 +501,21 @@ def _sniff_text(text: str) -> bool:
     if not lines:
         return False
     for profile in builtin_profiles().values():
-        rows = list(csv.reader(lines, delimiter=profile.delimiter, quotechar=profile.quotechar))
-        if _find_header(rows, [profile]) is not None:
-            return True
+        for variant in _delimiter_variants(profile):
+            rows = list(csv.reader(lines, delimiter=variant.delimiter, quotechar=variant.quotechar))
+            if _find_header(rows, [variant]) is not None:
+                return True
     return False
+
+
+def _delimiter_variants(profile: CsvProfile) -> list[CsvProfile]:
+    """The profile, then the same profile with tabs between the cells: a file re-saved from
+    Excel as "Unicode Text" (or "Text (Tab delimited)") has tabs where the bank had ``;`` or
+    ``,``. The tab is only taken where the header does not match with the profile's own
+    delimiter."""
+    if profile.delimiter == "\t":
+        return [profile]
+    return [profile, profile.model_copy(update={"delimiter": "\t"})]
 
 
 def looks_delimited(head: bytes) -> bool:
@@ -538,7 +549,7 @@ def _read_with(
 ) -> Iterator[Posting]:
     with _source.open_binary(source, reader.where) as stream:
         single = reader.candidates[0].encoding if len(reader.candidates) == 1 else None
-        chosen = _source.resolve_encoding(stream, encoding or single, reader.where)
+        chosen = _source.resolve_encoding(stream, encoding, reader.where, default=single)
         yield from reader.records(_source.text_lines(stream, chosen, reader.where, newline=""))
 
 
@@ -636,16 +647,22 @@ class _Reader:
                 return profile, profile.skip_rows or 0
         text_rows: dict[tuple[str, str], list[list[str]]] = {}
         found = None
-        for profile in self.candidates:
-            key = (profile.delimiter, profile.quotechar)
-            if key not in text_rows:
-                try:
-                    text_rows[key] = list(
-                        csv.reader(head, delimiter=profile.delimiter, quotechar=profile.quotechar)
-                    )
-                except csv.Error:
-                    text_rows[key] = []
-            match = _find_header(text_rows[key], [profile])
+        for candidate in self.candidates:
+            match = None
+            for profile in _delimiter_variants(candidate):
+                key = (profile.delimiter, profile.quotechar)
+                if key not in text_rows:
+                    try:
+                        text_rows[key] = list(
+                            csv.reader(
+                                head, delimiter=profile.delimiter, quotechar=profile.quotechar
+                            )
+                        )
+                    except csv.Error:
+                        text_rows[key] = []
+                match = _find_header(text_rows[key], [profile])
+                if match is not None:
+                    break
             if match is not None and (
                 found is None
                 or match[1] < found[1]
