@@ -6,20 +6,26 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import json
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from paymatch.cli import main
 from paymatch.connectors.bank import (
     _source,
     bank_csv,
     detect_format,
     iter_statement,
+    mt940,
     read_statement,
 )
+from paymatch.core import reconciler
 from paymatch.core.errors import StatementError
 
 BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
@@ -28,7 +34,7 @@ VARIANTS = [(codec, bom) for codec in BOMS for bom in (True, False)]
 
 
 def utf16(text: str, codec: str = "utf-16-le", bom: bool = True) -> bytes:
-    return (BOMS[codec] if bom else b"") + text.encode(codec)
+    return (BOMS[codec] if bom else b"") + text.encode(codec, "surrogatepass")
 
 
 SPARKASSE_HEADER = (
@@ -423,8 +429,53 @@ def test_the_bad_line_is_found_across_read_chunks(
     monkeypatch.setattr(_source, "_CHUNK", chunk)
     lines = MT940_TEXT.replace("Müller", "Mü\U0001f600ller €").splitlines(keepends=True)
     target = 7
-    lines[target - 1] = lines[target - 1].replace("NMSC", "NM\udc80SC")
+    lines[target - 1] = "\udc80" + lines[target - 1]  # first on its line: no line before
     data = "".join(lines).encode(codec, "surrogatepass" if "16" in codec else "surrogateescape")
     with pytest.raises(StatementError, match="encoding=") as caught:
         read_statement(data, encoding=codec)
     assert caught.value.line == target
+
+
+def test_cli_reads_utf16_files_and_names_the_bad_line(tmp_path: Path) -> None:
+    good = tmp_path / "umsaetze.txt"
+    good.write_bytes(excel_unicode_text(CSV_TEXT))
+    reference = tmp_path / "umsaetze.csv"
+    reference.write_bytes(CSV_TEXT.encode("utf-8"))
+    outputs = []
+    for path in (reference, good):
+        out = tmp_path / f"{path.suffix[1:]}.jsonl"
+        result = CliRunner().invoke(main, ["postings", str(path), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs.append([json.loads(line) for line in out.read_text().splitlines()])
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 2
+    bad = tmp_path / "kaputt.sta"
+    bad.write_bytes(utf16(MT940_TEXT, "utf-16-be", bom=False) + b"\x00")
+    out = tmp_path / "bad.jsonl"
+    result = CliRunner().invoke(main, ["postings", str(bad), "--out", str(out)])
+    assert result.exit_code != 0
+    assert "kaputt.sta" in result.output
+    assert f"line {MT940_TEXT.count(chr(10)) + 1}" in result.output
+    assert "--encoding" in result.output
+    assert not out.exists()
+
+
+def test_formats_sniffed_one_by_one_see_utf16_as_text(tmp_path: Path) -> None:
+    # The reconciler tries each installed format's sniff on the raw head itself.
+    path = tmp_path / "auszug.sta"
+    path.write_bytes(utf16(MT940_TEXT, "utf-16-be", bom=False))
+    statement = reconciler._read_statement(path)
+    assert statement.postings == read_statement(MT940_TEXT.encode("utf-8")).postings
+    assert mt940.sniff(path.read_bytes())
+    assert bank_csv.sniff(excel_unicode_text(CSV_TEXT))
+
+
+@pytest.mark.parametrize(("codec", "bom"), VARIANTS)
+def test_broken_utf16_camt_names_the_line_and_the_option(codec: str, bom: bool) -> None:
+    text = camt_text("UTF-16")
+    odd = utf16(text, codec, bom) + b"\x00"
+    lone = utf16(text.replace("Müller", "Mü\udc80ller"), codec, bom)
+    for data, line in ((odd, text.count("\n") + 1), (lone, 2)):
+        with pytest.raises(StatementError, match="encoding=") as caught:
+            read_statement(data, source_name="auszug.xml")
+        assert (caught.value.where, caught.value.line) == ("auszug.xml", line)

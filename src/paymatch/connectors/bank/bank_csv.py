@@ -481,6 +481,7 @@ def _profiles_for(
 
 def sniff(head: bytes) -> bool:
     """True if ``head`` is delimited text whose header matches a built-in profile."""
+    head = _source.sniffable_head(head)  # UTF-16 as UTF-8 (a no-op after detect_format)
     if b"\x00" in head:
         return False
     return any(_sniff_text(text) for text in _header_readings(head))
@@ -500,10 +501,13 @@ def _sniff_text(text: str) -> bool:
     lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
     if not lines:
         return False
+    split: dict[tuple[str, str], list[list[str]]] = {}
     for profile in builtin_profiles().values():
         for variant in _delimiter_variants(profile):
-            rows = list(csv.reader(lines, delimiter=variant.delimiter, quotechar=variant.quotechar))
-            if _find_header(rows, [variant]) is not None:
+            key = (variant.delimiter, variant.quotechar)
+            if key not in split:
+                split[key] = list(csv.reader(lines, delimiter=key[0], quotechar=key[1]))
+            if _find_header(split[key], [variant]) is not None:
                 return True
     return False
 
