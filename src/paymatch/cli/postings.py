@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -129,19 +130,7 @@ def postings(  # noqa: PLR0917 - click passes the options
         else None
     )
     # Read everything first: the output is written only when every file was read.
-    if progress is not None:
-        with progress:
-            result = list(
-                _postings(
-                    files,
-                    format=format,
-                    encoding=encoding,
-                    profile=profile,
-                    statuses=statuses,
-                    progress=progress,
-                )
-            )
-    else:
+    with progress if progress is not None else nullcontext():
         result = list(
             _postings(
                 files,
@@ -149,7 +138,7 @@ def postings(  # noqa: PLR0917 - click passes the options
                 encoding=encoding,
                 profile=profile,
                 statuses=statuses,
-                progress=None,
+                progress=progress,
             )
         )
     write_json_lines(result, out)
