@@ -78,7 +78,8 @@ def _format_name(format: str, known: dict[str, BankFormat], where: str) -> str:
 
 def detect_format(head: bytes, *, where: str = "<bytes>", profile: Any = None) -> str:
     """The format of a file from its first bytes (up to 64 KiB): ``camt``, ``mt940``, ``csv`` or
-    the name of a plugin's format."""
+    the name of a plugin's format. Each format's ``sniff`` sees UTF-16 text as UTF-8."""
+    head = _source.sniffable_head(head)
     if not head.strip():
         raise StatementError("the file is empty", where=where)
     if profile is not None:

@@ -12,6 +12,11 @@ neighbours (``MšLLER``) and symbols or box-drawing characters in the middle of 
 penalised. The best candidate wins only when no other candidate that reads the text differently
 is as plausible; otherwise the file is refused with an error that names the ``encoding=`` option,
 because a wrong guess would import names and references as mojibake.
+
+UTF-16 (Excel's "Unicode Text", some banking software) is decided before all that, in one place
+(:func:`utf16_codec`): by its byte order mark, or without one by the pattern of Latin text, one
+NUL byte next to each character. Format detection sees the head transcoded to UTF-8
+(:func:`sniffable_head`), so no sniffer needs to know about UTF-16.
 """
 
 from __future__ import annotations
@@ -48,6 +53,60 @@ _CURRENCY = set("€£")
 _HARMLESS = set("§°²³µ·«»´\u00a0")
 _HIGH_WORD = re.compile(rb"[^\s]{0,20}[\x80-\xff][^\s]{0,20}")
 _MAX_WORDS = 5000
+
+
+# How much of the head decides whether a file without BOM is UTF-16.
+_UTF16_PROBE = 4096
+# Share of the probed code units that must be Latin text (U+0009..U+00FF, no NUL or other C0
+# control but tab, CR, LF, SOH, ETX) for a file without BOM to be taken for UTF-16.
+_UTF16_LATIN_SHARE = 0.9
+_LATIN_UNIT = re.compile(r"[\t\n\r\x01\x03\x20-\x7e\xa0-\xff]")
+
+
+def utf16_codec(head: bytes) -> str | None:
+    """``"utf-16"`` (byte order from the BOM), ``"utf-16-le"``/``"utf-16-be"`` (no BOM) or
+    ``None``: whether the file whose first bytes are ``head`` is UTF-16 text.
+
+    Without a BOM only text in the Latin range is recognised: in nearly every code unit one byte
+    is NUL and the other is not, and the file starts with such a unit. UTF-8 and 8-bit text hold
+    no NUL bytes and binary data does not decode to Latin text, so neither is taken for UTF-16.
+    A BOM followed by something that is no text (a NUL character, as in UTF-32) is not UTF-16.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+        body = head[2 : 2 + _UTF16_PROBE]
+        order = "utf-16-le" if head.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+        text = _decode_head(body, order)
+        return codec if text is not None and "\x00" not in text else None
+    probe = head[:_UTF16_PROBE]
+    if len(probe) < 2:
+        return None
+    for order in ("utf-16-le", "utf-16-be"):
+        text = _decode_head(probe, order)
+        if not text or "\x00" in text or not _LATIN_UNIT.match(text[0]):
+            continue
+        latin = sum(1 for char in text if _LATIN_UNIT.match(char))
+        if latin >= _UTF16_LATIN_SHARE * len(text):
+            return order
+    return None
+
+
+def _decode_head(data: bytes, codec: str) -> str | None:
+    """``data`` decoded, an incomplete code unit or pair at the end left out. A lone surrogate
+    is kept (it is no Latin text): reading the file names its line later."""
+    try:
+        return codecs.getincrementaldecoder(codec)("surrogatepass").decode(data, final=False)
+    except UnicodeDecodeError:
+        return None
+
+
+def sniffable_head(head: bytes) -> bytes:
+    """The head as format sniffers see it: UTF-16 transcoded to UTF-8, anything else as is."""
+    codec = utf16_codec(head)
+    if codec is None:
+        return head
+    text = codecs.getincrementaldecoder(codec)("replace").decode(head, final=False)
+    return text.encode("utf-8", "replace")
 
 
 def source_name_of(source: SourceLike, source_name: str | None) -> str:
@@ -103,13 +162,15 @@ def read_head(stream: BinaryIO, size: int = HEAD_SIZE) -> bytes:
     return head
 
 
-def _line_of(stream: BinaryIO, offset: int) -> int:
-    """1-based line number of byte ``offset`` (counting LF, and CR not followed by LF)."""
+def _line_of(stream: BinaryIO, offset: int, encoding: str = "latin-1") -> int:
+    """1-based line number of byte ``offset`` (counting LF, and CR not followed by LF) in text
+    of ``encoding``: counted on characters, so that it is the same line in UTF-8 and UTF-16."""
     start = stream.tell()
     stream.seek(0)
     data = stream.read(offset)
     stream.seek(start)
-    return data.count(b"\n") + data.replace(b"\r\n", b"\n").count(b"\r") + 1
+    text = data.decode(encoding, "replace")
+    return text.count("\n") + text.replace("\r\n", "\n").count("\r") + 1
 
 
 def _is_utf8(stream: BinaryIO) -> tuple[bool, int]:
@@ -196,6 +257,9 @@ def score_decoding(words: list[bytes], encoding: str) -> tuple[float, str] | Non
 
 def detect_encoding(stream: BinaryIO, where: str) -> str:
     """The encoding of the whole stream (see the module docstring), or a StatementError."""
+    utf16 = utf16_codec(read_head(stream))
+    if utf16 is not None:
+        return utf16
     ok, _ = _is_utf8(stream)
     if ok:
         return "utf-8-sig"
@@ -207,7 +271,7 @@ def detect_encoding(stream: BinaryIO, where: str) -> str:
             scored.append((result[0], result[1], encoding))
     if not scored:
         raise StatementError(
-            "the file is neither UTF-8 nor a known 8-bit encoding; "
+            "the file is neither UTF-8, UTF-16 nor a known 8-bit encoding; "
             "pass its encoding explicitly with encoding=... (CLI: --encoding)",
             where=where,
         )
@@ -236,37 +300,49 @@ def check_encoding(encoding: str, where: str) -> str:
 def text_lines(
     stream: BinaryIO, encoding: str, where: str, *, newline: str | None = None
 ) -> Iterator[str]:
-    """The stream's lines decoded strictly; a decoding error names the line and the option."""
+    """The stream's lines decoded strictly; a decoding error names the line and the option.
+
+    A byte order mark at the start is not part of the text, whichever UTF codec was named.
+    """
     start = stream.tell()
     # Buffered in large chunks; _NoClose keeps the caller's stream open when the wrapper goes.
     buffered = io.BufferedReader(_NoClose(stream), _CHUNK)
     wrapper = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline=newline)
     try:
-        yield from wrapper
+        first = next(wrapper, None)
+        if first is not None:
+            yield first.removeprefix("\ufeff")
+            yield from wrapper
     except UnicodeDecodeError as error:
         # Find the offending line by decoding again up to the error, byte-exactly.
         stream.seek(start)
-        _, offset = _first_error(stream, encoding)
+        offset = _first_error(stream, encoding)
         raise StatementError(
             f"not valid {encoding} text ({error.reason}); pass the file's encoding with "
             "encoding=... (CLI: --encoding)",
             where=where,
-            line=_line_of(stream, offset) if offset >= 0 else None,
+            line=_line_of(stream, offset, encoding) if offset >= 0 else None,
         ) from None
     finally:
         wrapper.detach()
 
 
-def _first_error(stream: BinaryIO, encoding: str) -> tuple[bool, int]:
+def _first_error(stream: BinaryIO, encoding: str) -> int:
+    """The byte offset of the first undecodable byte (an incomplete character at the end
+    included: a UTF-16 file of an odd length), or -1."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    offset = 0
-    while chunk := stream.read(_CHUNK):
+    offset = 0  # bytes handed to the decoder so far
+    while True:
+        chunk = stream.read(_CHUNK)
         try:
-            decoder.decode(chunk)
+            decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as error:
-            return False, offset + max(error.start, 0)
+            # The decoder reports positions in what it held back plus the new chunk.
+            held = len(error.object) - len(chunk)
+            return offset - held + max(error.start, 0)
+        if not chunk:
+            return -1
         offset += len(chunk)
-    return True, -1
 
 
 class _NoClose(io.RawIOBase):
@@ -288,8 +364,32 @@ class _NoClose(io.RawIOBase):
         pass
 
 
-def resolve_encoding(stream: BinaryIO, encoding: str | None, where: str) -> str:
-    """The explicit encoding (validated) or the detected one."""
+def resolve_encoding(
+    stream: BinaryIO, encoding: str | None, where: str, *, default: str | None = None
+) -> str:
+    """The explicit ``encoding`` (validated), else a UTF-16 or UTF-8 byte order mark, else
+    ``default`` (a CSV profile's encoding), else the detected encoding.
+
+    An explicit ``"utf-16"`` on a file without BOM takes the byte order from the text.
+    """
     if encoding:
-        return check_encoding(encoding, where)
+        name = check_encoding(encoding, where)
+        if name != "utf-16":
+            return name
+        head = read_head(stream)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return name
+        order = utf16_codec(head)
+        if order is None:
+            raise StatementError(
+                "UTF-16 without byte order mark and not recognisably little or big endian; "
+                "pass encoding='utf-16-le' or encoding='utf-16-be' (CLI: --encoding)",
+                where=where,
+            )
+        return order
+    if default:
+        head = read_head(stream, _UTF16_PROBE)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        return utf16_codec(head) or check_encoding(default, where)
     return detect_encoding(stream, where)

@@ -481,6 +481,7 @@ def _profiles_for(
 
 def sniff(head: bytes) -> bool:
     """True if ``head`` is delimited text whose header matches a built-in profile."""
+    head = _source.sniffable_head(head)  # UTF-16 as UTF-8 (a no-op after detect_format)
     if b"\x00" in head:
         return False
     return any(_sniff_text(text) for text in _header_readings(head))
@@ -500,11 +501,25 @@ def _sniff_text(text: str) -> bool:
     lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
     if not lines:
         return False
+    split: dict[tuple[str, str], list[list[str]]] = {}
     for profile in builtin_profiles().values():
-        rows = list(csv.reader(lines, delimiter=profile.delimiter, quotechar=profile.quotechar))
-        if _find_header(rows, [profile]) is not None:
-            return True
+        for variant in _delimiter_variants(profile):
+            key = (variant.delimiter, variant.quotechar)
+            if key not in split:
+                split[key] = list(csv.reader(lines, delimiter=key[0], quotechar=key[1]))
+            if _find_header(split[key], [variant]) is not None:
+                return True
     return False
+
+
+def _delimiter_variants(profile: CsvProfile) -> list[CsvProfile]:
+    """The profile, then the same profile with tabs between the cells: a file re-saved from
+    Excel as "Unicode Text" (or "Text (Tab delimited)") has tabs where the bank had ``;`` or
+    ``,``. The tab is only taken where the header does not match with the profile's own
+    delimiter."""
+    if profile.delimiter == "\t":
+        return [profile]
+    return [profile, profile.model_copy(update={"delimiter": "\t"})]
 
 
 def looks_delimited(head: bytes) -> bool:
@@ -538,7 +553,7 @@ def _read_with(
 ) -> Iterator[Posting]:
     with _source.open_binary(source, reader.where) as stream:
         single = reader.candidates[0].encoding if len(reader.candidates) == 1 else None
-        chosen = _source.resolve_encoding(stream, encoding or single, reader.where)
+        chosen = _source.resolve_encoding(stream, encoding, reader.where, default=single)
         yield from reader.records(_source.text_lines(stream, chosen, reader.where, newline=""))
 
 
@@ -636,16 +651,22 @@ class _Reader:
                 return profile, profile.skip_rows or 0
         text_rows: dict[tuple[str, str], list[list[str]]] = {}
         found = None
-        for profile in self.candidates:
-            key = (profile.delimiter, profile.quotechar)
-            if key not in text_rows:
-                try:
-                    text_rows[key] = list(
-                        csv.reader(head, delimiter=profile.delimiter, quotechar=profile.quotechar)
-                    )
-                except csv.Error:
-                    text_rows[key] = []
-            match = _find_header(text_rows[key], [profile])
+        for candidate in self.candidates:
+            match = None
+            for profile in _delimiter_variants(candidate):
+                key = (profile.delimiter, profile.quotechar)
+                if key not in text_rows:
+                    try:
+                        text_rows[key] = list(
+                            csv.reader(
+                                head, delimiter=profile.delimiter, quotechar=profile.quotechar
+                            )
+                        )
+                    except csv.Error:
+                        text_rows[key] = []
+                match = _find_header(text_rows[key], [profile])
+                if match is not None:
+                    break
             if match is not None and (
                 found is None
                 or match[1] < found[1]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, NoReturn
 
+from paymatch.connectors.bank._source import sniffable_head, utf16_codec
 from paymatch.core.errors import StatementError, StatementWarning
 
 CHUNK = 1 << 16
@@ -159,8 +160,7 @@ def looks_like_camt(head: bytes) -> bool:
     """XML naming a camt.052/053/054 namespace or message, or a ZIP whose first member is XML."""
     if head.startswith(b"PK\x03\x04"):
         return _ZIP_XML_MEMBER.match(head[:4096]) is not None
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    head = sniffable_head(head)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return stripped.startswith(b"<") and _CAMT_HINT.search(head) is not None
 
@@ -252,6 +252,10 @@ class Utf8Stream(io.RawIOBase):
             return
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             self._use("utf_16")
+            return
+        utf16 = utf16_codec(head)
+        if utf16 is not None:  # UTF-16 without BOM (XML 1.0 appendix F): from the NUL bytes
+            self._use(utf16.replace("-", "_"))
             return
         match = _DECLARATION.match(head.lstrip())
         declared = _codec_name(match.group(1).decode("ascii"), self._label) if match else "utf_8"

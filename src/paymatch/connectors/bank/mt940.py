@@ -199,7 +199,8 @@ def _iban_ok(iban: str) -> bool:
 
 def sniff(head: bytes) -> bool:
     """True if ``head`` looks like an MT940/MT942 file: a ``:20:`` followed by ``:25:``."""
-    return bool(_SNIFF.search(head[: _source.HEAD_SIZE]))
+    # UTF-16 as UTF-8 (a no-op after detect_format, for callers that sniff themselves).
+    return bool(_SNIFF.search(_source.sniffable_head(head[: _source.HEAD_SIZE])))
 
 
 # --------------------------------------------------------------------------------------------
