@@ -25,8 +25,10 @@ from paymatch.connectors.bank import (
     mt940,
     read_statement,
 )
+from paymatch.connectors.utf16 import sniffable_head, utf16_codec
 from paymatch.core import reconciler
 from paymatch.core.errors import StatementError
+from paymatch.core.models import Statement
 
 BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
 # (codec, with BOM): every way a UTF-16 file can be written.
@@ -105,8 +107,8 @@ def same_postings(one: bytes, other: bytes, **options: object) -> None:
 @pytest.mark.parametrize(("codec", "bom"), VARIANTS)
 def test_utf16_is_recognised_with_and_without_bom(codec: str, bom: bool) -> None:
     expected = "utf-16" if bom else codec
-    assert _source.utf16_codec(utf16(CSV_TEXT, codec, bom)) == expected
-    assert _source.sniffable_head(utf16(CSV_TEXT, codec, bom)) == CSV_TEXT.encode("utf-8")
+    assert utf16_codec(utf16(CSV_TEXT, codec, bom)) == expected
+    assert sniffable_head(utf16(CSV_TEXT, codec, bom)) == CSV_TEXT.encode("utf-8")
 
 
 @settings(max_examples=200, deadline=None)
@@ -118,16 +120,16 @@ def test_utf16_is_recognised_with_and_without_bom(codec: str, bom: bool) -> None
 )
 def test_latin_text_without_bom_is_utf16_of_its_byte_order(text: str) -> None:
     for codec in BOMS:
-        assert _source.utf16_codec(text.encode(codec)) == codec
+        assert utf16_codec(text.encode(codec)) == codec
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
 def test_utf8_and_8bit_text_is_never_utf16(text: str) -> None:
-    assert _source.utf16_codec(text.encode("utf-8")) is None
+    assert utf16_codec(text.encode("utf-8")) is None
     # A byte order mark decides by itself (an 8-bit file does not start with "ÿþ" or "þÿ").
     assume(not text.startswith(("ÿþ", "þÿ")))
-    assert _source.utf16_codec(text.encode("cp1252", "replace")) is None
+    assert utf16_codec(text.encode("cp1252", "replace")) is None
 
 
 def _binary_heads() -> list[bytes]:
@@ -149,8 +151,8 @@ def _binary_heads() -> list[bytes]:
 
 @pytest.mark.parametrize("head", _binary_heads())
 def test_binary_files_are_not_utf16(head: bytes) -> None:
-    assert _source.utf16_codec(head) is None
-    assert _source.sniffable_head(head) == head
+    assert utf16_codec(head) is None
+    assert sniffable_head(head) == head
 
 
 def test_unknown_binary_file_keeps_its_error() -> None:
@@ -461,13 +463,35 @@ def test_cli_reads_utf16_files_and_names_the_bad_line(tmp_path: Path) -> None:
 
 
 def test_formats_sniffed_one_by_one_see_utf16_as_text(tmp_path: Path) -> None:
-    # The reconciler tries each installed format's sniff on the raw head itself.
+    # The built-in sniffers also read UTF-16 heads handed to them directly.
     path = tmp_path / "auszug.sta"
     path.write_bytes(utf16(MT940_TEXT, "utf-16-be", bom=False))
     statement = reconciler._read_statement(path)
     assert statement.postings == read_statement(MT940_TEXT.encode("utf-8")).postings
     assert mt940.sniff(path.read_bytes())
     assert bank_csv.sniff(excel_unicode_text(CSV_TEXT))
+
+
+class _TextFormat:
+    """A plugin's bank format that knows text only: its sniff looks for a UTF-8 marker."""
+
+    PLUGIN_NAME = "marker"
+
+    def sniff(self, head: bytes) -> bool:
+        return head.startswith(b"MARKER;")
+
+    def read(self, path: Path) -> Statement:
+        return Statement(format="marker", source_name=str(path))
+
+
+def test_the_reconciler_hands_a_plugin_format_utf16_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As detect_format does: a plugin's sniff need not know UTF-16.
+    monkeypatch.setattr(reconciler.plugins, "bank_formats", lambda: (_TextFormat(),))
+    path = tmp_path / "export.txt"
+    path.write_bytes(utf16("MARKER;1;2\n", "utf-16-le", bom=True))
+    assert reconciler._read_statement(path).format == "marker"
 
 
 @pytest.mark.parametrize(("codec", "bom"), VARIANTS)

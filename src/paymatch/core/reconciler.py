@@ -28,6 +28,7 @@ from paymatch.connectors.interfaces import (
     OrderSource,
     StatusMapping,
 )
+from paymatch.connectors.utf16 import sniffable_head
 from paymatch.core.clock import Clock, SystemClock
 from paymatch.core.collector import HeapFreeze
 from paymatch.core.config import MatchConfig
@@ -1149,6 +1150,7 @@ def _read_statement(path: Path) -> Statement:
             head = stream.read(65536)
     except OSError as error:
         raise InputError(error.strerror or str(error), where=str(path)) from None
+    head = sniffable_head(head)  # every sniff sees UTF-16 text as UTF-8, as in detect_format
     for bank_format in plugins.bank_formats():
         if bank_format.sniff(head):
             statement: Statement = bank_format.read(path)

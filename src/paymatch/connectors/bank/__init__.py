@@ -36,6 +36,7 @@ from paymatch.connectors.bank._records import (
     status_set,
 )
 from paymatch.connectors.interfaces import BankFormat
+from paymatch.connectors.utf16 import sniffable_head
 from paymatch.core.errors import StatementError
 from paymatch.core.models import Balance, Posting, Statement
 
@@ -79,7 +80,7 @@ def _format_name(format: str, known: dict[str, BankFormat], where: str) -> str:
 def detect_format(head: bytes, *, where: str = "<bytes>", profile: Any = None) -> str:
     """The format of a file from its first bytes (up to 64 KiB): ``camt``, ``mt940``, ``csv`` or
     the name of a plugin's format. Each format's ``sniff`` sees UTF-16 text as UTF-8."""
-    head = _source.sniffable_head(head)
+    head = sniffable_head(head)
     if not head.strip():
         raise StatementError("the file is empty", where=where)
     if profile is not None:

@@ -46,6 +46,7 @@ from paymatch.connectors.bank._records import (
 )
 from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import split_sepa
+from paymatch.connectors.utf16 import sniffable_head
 from paymatch.core.errors import StatementError, StatementWarning
 from paymatch.core.models import Balance, Posting, Statement
 
@@ -481,7 +482,7 @@ def _profiles_for(
 
 def sniff(head: bytes) -> bool:
     """True if ``head`` is delimited text whose header matches a built-in profile."""
-    head = _source.sniffable_head(head)  # UTF-16 as UTF-8 (a no-op after detect_format)
+    head = sniffable_head(head)  # UTF-16 as UTF-8 (a no-op after detect_format)
     if b"\x00" in head:
         return False
     return any(_sniff_text(text) for text in _header_readings(head))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, NoReturn
 
-from paymatch.connectors.bank._source import sniffable_head, utf16_codec
+from paymatch.connectors.utf16 import sniffable_head, utf16_codec
 from paymatch.core.errors import StatementError, StatementWarning
 
 CHUNK = 1 << 16

@@ -47,6 +47,7 @@ from paymatch.connectors.bank._records import (
 )
 from paymatch.connectors.bank.identity import real_reference
 from paymatch.connectors.bank.mt940_details import SEPA_TAGS, Details, parse_details
+from paymatch.connectors.utf16 import sniffable_head
 from paymatch.core.errors import MoneyError, StatementError
 from paymatch.core.models import Balance, BalanceKind, Posting, Statement
 from paymatch.core.money import normalize_currency, parse_amount
@@ -200,7 +201,7 @@ def _iban_ok(iban: str) -> bool:
 def sniff(head: bytes) -> bool:
     """True if ``head`` looks like an MT940/MT942 file: a ``:20:`` followed by ``:25:``."""
     # UTF-16 as UTF-8 (a no-op after detect_format, for callers that sniff themselves).
-    return bool(_SNIFF.search(_source.sniffable_head(head[: _source.HEAD_SIZE])))
+    return bool(_SNIFF.search(sniffable_head(head[: _source.HEAD_SIZE])))
 
 
 # --------------------------------------------------------------------------------------------
