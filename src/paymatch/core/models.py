@@ -204,6 +204,11 @@ class Posting(_Model):
 
     _amounts = field_validator("amount", "charges")(_check_amount)
 
+    @property
+    def booked(self) -> bool:
+        """Whether the bank has booked it: a status of ``BOOK``, or none given."""
+        return self.status is None or self.status.upper() == "BOOK"
+
     @field_validator("instructed_amount")
     @classmethod
     def _instructed(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:

@@ -1156,7 +1156,7 @@ def _read_statement(path: Path) -> Statement:
             statement: Statement = bank_format.read(path)
             # Booked postings only (the formats' default; again here for a plugin format that
             # ignores it): a pending one may never be booked, or come again under another id.
-            booked = tuple(p for p in statement.postings if (p.status or "BOOK").upper() == "BOOK")
+            booked = tuple(p for p in statement.postings if p.booked)
             if len(booked) < len(statement.postings):
                 statement = statement.model_copy(update={"postings": booked})
             return statement

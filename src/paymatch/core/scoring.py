@@ -102,7 +102,7 @@ class Scorer:
         profile does not know) is weighed like any other but never assigned: the bank may still
         drop or change it, and its booking arrives later as a posting of its own.
         """
-        if posting.status is None or posting.status.upper() == "BOOK":
+        if posting.booked:
             return self._evaluate(posting, assignable=assignable)
         hypotheses = self._evaluate(posting, assignable=_never)
         why = f"the bank has not booked the posting (status {posting.status})"

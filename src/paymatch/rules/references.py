@@ -288,9 +288,15 @@ _SERIAL_WIDTH = 8
 def serial_groups(value: str) -> tuple[str, ...] | None:
     """The digit groups of a year-and-serial number (a year of four or two digits first) without
     their leading zeros (``RE-2026-00123`` -> ``("2026", "123")``), ``None`` for any other."""
+    digits = _serial_digits(value)
+    return None if digits is None else tuple(group.lstrip("0") or "0" for group in digits)
+
+
+def _serial_digits(value: str) -> list[str] | None:
+    """The digit groups of a year-and-serial number as written, ``None`` for any other."""
     if _YEAR_SERIAL.fullmatch(value.strip()) is None:
         return None
-    return tuple(group.lstrip("0") or "0" for group in _DIGIT_GROUP.findall(value))
+    return _DIGIT_GROUP.findall(value)
 
 
 def printed_key(written: str, value: str, key: str) -> str:
@@ -313,10 +319,11 @@ def _padded_serials(written: str, key: str) -> Iterator[tuple[str, tuple[str, ..
     """Keys of ``written`` with its serial zero-padded to other widths: payers drop the padding
     the shop prints (``RE-2026-123`` for ``RE-2026-00123``) or add some. Each names only an
     order whose number has the same groups (the ``groups`` of its reference)."""
-    groups = serial_groups(written)
-    if groups is None:
+    digits = _serial_digits(written)
+    if digits is None:
         return
-    head = "".join(_DIGIT_GROUP.findall(written)[:-1])
+    groups = tuple(group.lstrip("0") or "0" for group in digits)
+    head = "".join(digits[:-1])
     serial = groups[-1]
     for width in range(len(serial), _SERIAL_WIDTH + 1):
         padded = (head + serial.zfill(width)).lstrip("0")
