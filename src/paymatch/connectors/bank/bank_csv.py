@@ -18,7 +18,7 @@ import csv
 import re
 import tomllib
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -500,17 +500,28 @@ def _header_readings(head: bytes) -> list[str]:
 
 def _sniff_text(text: str) -> bool:
     lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
-    if not lines:
-        return False
+    return any(True for _ in _header_matches(lines, builtin_profiles().values()))
+
+
+def _header_matches(
+    lines: list[str], profiles: Iterable[CsvProfile]
+) -> Iterator[tuple[CsvProfile, int, int]]:
+    """Each profile whose header is among ``lines`` (split at its own delimiter, else at tabs):
+    the profile as it reads the file, the header's row index and its score (see
+    :func:`_find_header`), in the order of ``profiles``. Lines are split once per delimiter."""
     split: dict[tuple[str, str], list[list[str]]] = {}
-    for profile in builtin_profiles().values():
-        for variant in _delimiter_variants(profile):
-            key = (variant.delimiter, variant.quotechar)
+    for candidate in profiles:
+        for profile in _delimiter_variants(candidate):
+            key = (profile.delimiter, profile.quotechar)
             if key not in split:
-                split[key] = list(csv.reader(lines, delimiter=key[0], quotechar=key[1]))
-            if _find_header(split[key], [variant]) is not None:
-                return True
-    return False
+                try:
+                    split[key] = list(csv.reader(lines, delimiter=key[0], quotechar=key[1]))
+                except csv.Error:
+                    split[key] = []
+            match = _find_header(split[key], [profile])
+            if match is not None:
+                yield match
+                break
 
 
 def _delimiter_variants(profile: CsvProfile) -> list[CsvProfile]:
@@ -650,25 +661,9 @@ class _Reader:
             profile = self.candidates[0]
             if profile.skip_rows is not None or not profile.header:
                 return profile, profile.skip_rows or 0
-        text_rows: dict[tuple[str, str], list[list[str]]] = {}
         found = None
-        for candidate in self.candidates:
-            match = None
-            for profile in _delimiter_variants(candidate):
-                key = (profile.delimiter, profile.quotechar)
-                if key not in text_rows:
-                    try:
-                        text_rows[key] = list(
-                            csv.reader(
-                                head, delimiter=profile.delimiter, quotechar=profile.quotechar
-                            )
-                        )
-                    except csv.Error:
-                        text_rows[key] = []
-                match = _find_header(text_rows[key], [profile])
-                if match is not None:
-                    break
-            if match is not None and (
+        for match in _header_matches(head, self.candidates):
+            if (
                 found is None
                 or match[1] < found[1]
                 or (match[1] == found[1] and match[2] > found[2])
