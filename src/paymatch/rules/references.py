@@ -269,7 +269,9 @@ def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
                 if known is None or (anchored and not known.anchored):
                     found[key] = TextReference(key, written, prefix, anchored, span=(start, end))
                 if last > first:
-                    for padded, groups in _padded_serials(written, key):
+                    # the letters before the number count for its shape: "RE 26-123"
+                    shape = written if written[0].isalpha() else prefix + written
+                    for padded, groups in _padded_serials(shape, key):
                         if padded not in found:
                             found[padded] = TextReference(
                                 padded, written, prefix, anchored, span=(start, end), groups=groups
@@ -277,17 +279,21 @@ def scan(text: str, *, min_length: int = 3) -> tuple[TextReference, ...]:
     return tuple(found.values())
 
 
-# A number with a year and a serial: RE-2026-00123, AU2026-0001, 2026/00123, RE26-00123.
+# A number with a year and a serial: RE-2026-00123, AU2026-0001, 2026/00123, RE26-00123. A
+# two-digit year only after a letter prefix: any "12-345" would else be read as one (and every
+# such run costs padded readings on the matcher's hot path).
 _YEAR_SERIAL = re.compile(
-    r"[A-Za-z]{0,4}[ \-./]?(?:(?:19[5-9]|20[0-9])[0-9]|[0-9]{2})(?:[ \-./][0-9]+)+"
+    r"(?:[A-Za-z]{0,4}[ \-./]?(?:19[5-9]|20[0-9])[0-9]|[A-Za-z]{1,4}[ \-./]?[0-9]{2})"
+    r"(?:[ \-./][0-9]+)+"
 )
 _DIGIT_GROUP = re.compile(r"[0-9]+")
 _SERIAL_WIDTH = 8
 
 
 def serial_groups(value: str) -> tuple[str, ...] | None:
-    """The digit groups of a year-and-serial number (a year of four or two digits first) without
-    their leading zeros (``RE-2026-00123`` -> ``("2026", "123")``), ``None`` for any other."""
+    """The digit groups of a year-and-serial number (a year of four digits first, or of two after
+    a letter prefix) without their leading zeros (``RE-2026-00123`` -> ``("2026", "123")``),
+    ``None`` for any other."""
     digits = _serial_digits(value)
     return None if digits is None else tuple(group.lstrip("0") or "0" for group in digits)
 
